@@ -1,0 +1,58 @@
+# Samantha's developer entry points. `make run` and `make check` install any missing Debian
+# packages first, so both work on a fresh Debian 12 machine.
+
+BUILDDIR ?= _build
+ASAN_BUILDDIR ?= _build-asan
+MESON_TEST_ARGS ?= --print-errorlogs --num-processes 2
+
+.PHONY: all deps build run check check-plain check-asan bench fuzz clean pot
+
+all: build
+
+deps:
+	@sh .ci/install-deps
+
+$(BUILDDIR)/build.ninja:
+	meson setup $(BUILDDIR) --buildtype=debugoptimized
+
+build: deps $(BUILDDIR)/build.ninja
+	meson compile -C $(BUILDDIR)
+
+run: build
+	GSETTINGS_SCHEMA_DIR=$(BUILDDIR)/data $(BUILDDIR)/src/samantha
+
+check: deps
+	@status=0; \
+	$(MAKE) --no-print-directory check-plain || status=1; \
+	$(MAKE) --no-print-directory check-asan || status=1; \
+	exit $$status
+
+check-plain: $(BUILDDIR)/build.ninja
+	meson compile -C $(BUILDDIR)
+	meson test -C $(BUILDDIR) $(MESON_TEST_ARGS)
+
+# The same suite once more with AddressSanitizer and UndefinedBehaviorSanitizer. Leak
+# detection stays on for the tests without a display; GTK's caches read as leaks under Xvfb.
+$(ASAN_BUILDDIR)/build.ninja:
+	meson setup $(ASAN_BUILDDIR) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+check-asan: $(ASAN_BUILDDIR)/build.ninja
+	meson compile -C $(ASAN_BUILDDIR)
+	@status=0; \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN_BUILDDIR) $(MESON_TEST_ARGS) --no-rebuild --suite unit --logbase asan-unit || status=1; \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(ASAN_BUILDDIR) $(MESON_TEST_ARGS) --no-rebuild --suite ui --logbase asan-ui || status=1; \
+	exit $$status
+
+bench: build
+	tests/headless-run.sh python3 tests/bench/run-benchmarks.py $(BUILDDIR)
+
+pot: $(BUILDDIR)/build.ninja
+	meson compile -C $(BUILDDIR) samantha-pot samantha-update-po
+
+clean:
+	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)

@@ -1,0 +1,221 @@
+/* sam-application.c — the application: actions, command line, single instance.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sam-application.h"
+#include "ui/sam-preferences-window.h"
+#include "ui/sam-window.h"
+
+struct _SamApplication
+{
+  AdwApplication parent_instance;
+
+  GSettings *settings;
+};
+
+G_DEFINE_FINAL_TYPE (SamApplication, sam_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL }, { NULL }
+};
+
+static GtkWindow *
+sam_application_get_main_window (SamApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      if (SAM_IS_WINDOW (l->data))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+static void
+quit_after_first_frame_cb (GdkFrameClock *frame_clock, gpointer user_data)
+{
+  SamApplication *self = user_data;
+
+  g_signal_handlers_disconnect_by_func (frame_clock, quit_after_first_frame_cb, user_data);
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+sam_application_activate (GApplication *app)
+{
+  SamApplication *self = SAM_APPLICATION (app);
+  GtkWindow      *window;
+
+  g_assert (SAM_IS_APPLICATION (self));
+
+  if (!(window = sam_application_get_main_window (self)))
+    window = GTK_WINDOW (sam_window_new (self));
+
+  gtk_window_present (window);
+
+  /* The startup benchmark measures process start to the first painted frame. */
+  if (g_strcmp0 (g_getenv ("SAMANTHA_EXIT_AFTER_FIRST_FRAME"), "1") == 0)
+    g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                             G_CALLBACK (quit_after_first_frame_cb), self, 0);
+}
+
+static int
+sam_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  return G_APPLICATION_CLASS (sam_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+sam_application_about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  SamApplication    *self = user_data;
+  static const char *developers[] = { "The Samantha developers", NULL };
+  GtkWidget         *about;
+
+  about = g_object_new (
+      ADW_TYPE_ABOUT_WINDOW, "transient-for", sam_application_get_main_window (self),
+      "application-icon", APP_ID, "application-name", _ ("Samantha"), "developer-name",
+      _ ("The Samantha developers"), "version", PACKAGE_VERSION, "comments",
+      _ ("An AI companion that remembers you and asks before it acts. "
+         "Samantha is an AI, not a person."),
+      "website", "https://github.com/samanthaos/samantha", "issue-url",
+      "https://github.com/samanthaos/samantha/issues", "license-type", GTK_LICENSE_GPL_3_0,
+      "copyright", "© 2026 The Samantha developers", "developers", developers,
+      /* Translators: Replace "translator-credits" with your names, one per line. */
+      "translator-credits", _ ("translator-credits"), NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+sam_application_preferences_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  SamApplication *self = user_data;
+  GtkWindow      *preferences;
+
+  preferences = GTK_WINDOW (sam_preferences_window_new (self));
+  gtk_window_set_transient_for (preferences, sam_application_get_main_window (self));
+  gtk_window_present (preferences);
+}
+
+static void
+sam_application_shortcuts_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  SamApplication *self = user_data;
+  GtkWindow      *window;
+
+  if (!(window = sam_application_get_main_window (self)))
+    {
+      g_application_activate (G_APPLICATION (self));
+      window = sam_application_get_main_window (self);
+    }
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static void
+sam_application_quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  SamApplication *self = user_data;
+  GList          *windows;
+
+  /* Closing each window first lets it save its size and state. */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (self))))
+    gtk_window_destroy (windows->data);
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", sam_application_about_action },
+  { "preferences", sam_application_preferences_action },
+  { "shortcuts", sam_application_shortcuts_action },
+  { "quit", sam_application_quit_action },
+};
+
+static void
+sam_application_startup (GApplication *app)
+{
+  SamApplication  *self = SAM_APPLICATION (app);
+  AdwStyleManager *style_manager;
+
+  G_APPLICATION_CLASS (sam_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit",
+                                         (const char *[]){ "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *[]){ "<Control>comma", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.shortcuts",
+                                         (const char *[]){ "<Control>question", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close",
+                                         (const char *[]){ "<Control>w", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-search",
+                                         (const char *[]){ "<Control>f", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-sidebar",
+                                         (const char *[]){ "F9", NULL });
+
+  style_manager = adw_style_manager_get_default ();
+  g_settings_bind (self->settings, "color-scheme", style_manager, "color-scheme",
+                   G_SETTINGS_BIND_GET);
+}
+
+static void
+sam_application_finalize (GObject *object)
+{
+  SamApplication *self = SAM_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sam_application_parent_class)->finalize (object);
+}
+
+static void
+sam_application_class_init (SamApplicationClass *klass)
+{
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = sam_application_finalize;
+
+  app_class->activate = sam_application_activate;
+  app_class->startup = sam_application_startup;
+  app_class->handle_local_options = sam_application_handle_local_options;
+}
+
+static void
+sam_application_init (SamApplication *self)
+{
+  self->settings = g_settings_new (APP_ID);
+
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _ ("Samantha — an AI companion that remembers you"));
+}
+
+SamApplication *
+sam_application_new (void)
+{
+  return g_object_new (SAM_TYPE_APPLICATION, "application-id", APP_ID, "flags",
+                       G_APPLICATION_DEFAULT_FLAGS, "resource-base-path", RESOURCE_PATH, NULL);
+}
+
+GSettings *
+sam_application_get_settings (SamApplication *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}

@@ -1,0 +1,19 @@
+/* sam-application.h — the application: actions, command line, single instance.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define SAM_TYPE_APPLICATION (sam_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (SamApplication, sam_application, SAM, APPLICATION, AdwApplication)
+
+SamApplication *sam_application_new (void);
+GSettings      *sam_application_get_settings (SamApplication *self);
+
+G_END_DECLS

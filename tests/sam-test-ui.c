@@ -1,0 +1,73 @@
+/* sam-test-ui.c — helpers for tests that show real windows under Xvfb.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "sam-test-ui.h"
+
+static void
+timeout_done_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* Runs the main context for a while, so that layout, frames and idle work happen. */
+void
+sam_test_ui_iterate (guint milliseconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add_once (milliseconds, timeout_done_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Runs the main context until @condition holds or @timeout_ms passed; returns whether it held. */
+gboolean
+sam_test_ui_wait_for (gboolean (*condition) (gpointer data), gpointer data, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+
+  return TRUE;
+}
+
+/* Renders @widget with its own renderer into NAME.png in the build directory, for a person to
+ * look at. Returns the path. */
+char *
+sam_test_ui_save_png (GtkWidget *widget, const char *name)
+{
+  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr (GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file_name = g_strdup_printf ("%s.png", name);
+  g_autofree char *dir = g_test_build_filename (G_TEST_BUILT, "screenshots", NULL);
+  char            *path;
+  int              width = gtk_widget_get_width (widget);
+  int              height = gtk_widget_get_height (widget);
+
+  g_assert_cmpint (width, >, 0);
+  g_assert_cmpint (height, >, 0);
+
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, file_name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+
+  return path;
+}

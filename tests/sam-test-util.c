@@ -1,0 +1,86 @@
+/* sam-test-util.c — shared helpers for Samantha's test programs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "sam-test-util.h"
+
+static char *test_home;
+
+static void
+remove_test_home (void)
+{
+  g_autofree char *command = NULL;
+
+  if (test_home == NULL || g_getenv ("SAMANTHA_TEST_KEEP_HOME"))
+    return;
+
+  /* The tree is ours alone and under the temporary directory. */
+  command = g_strdup_printf ("rm -rf '%s'", test_home);
+  if (system (command) != 0)
+    g_printerr ("could not remove %s\n", test_home);
+  g_clear_pointer (&test_home, g_free);
+}
+
+/* Gives the test a home of its own, so nothing it stores touches the real user's data or
+ * another test running in parallel. Returns the directory; it is removed at exit. */
+const char *
+sam_test_init_environment (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *cache = NULL;
+
+  if (test_home != NULL)
+    return test_home;
+
+  test_home = g_dir_make_tmp ("samantha-home-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  data = g_build_filename (test_home, "data", NULL);
+  config = g_build_filename (test_home, "config", NULL);
+  cache = g_build_filename (test_home, "cache", NULL);
+  g_mkdir_with_parents (data, 0700);
+  g_mkdir_with_parents (config, 0700);
+  g_mkdir_with_parents (cache, 0700);
+
+  g_setenv ("HOME", test_home, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+
+  /* The developer's own provider settings must not leak into a test. */
+  g_unsetenv ("SAMANTHA_API_KEY");
+  g_unsetenv ("SAMANTHA_PROVIDER");
+  g_unsetenv ("SAMANTHA_BASE_URL");
+  g_unsetenv ("SAMANTHA_MODEL");
+
+  atexit (remove_test_home);
+
+  return test_home;
+}
+
+char *
+sam_test_fixture_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "fixtures", name, NULL);
+}
+
+GBytes *
+sam_test_load_fixture (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = sam_test_fixture_path (name);
+  g_autofree char *contents = NULL;
+  gsize            length = 0;
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (g_steal_pointer (&contents), length);
+}
