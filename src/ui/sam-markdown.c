@@ -1,0 +1,620 @@
+/* sam-markdown.c — Markdown to display blocks (Pango markup), through md4c.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <md4c.h>
+#include <string.h>
+
+#include "sam-markdown.h"
+
+/* Links are shown only for schemes a person expects to open from a chat. */
+static const char *safe_schemes[] = { "http://", "https://", "mailto:" };
+
+typedef struct
+{
+  GPtrArray        *blocks;
+  SamMarkdownBlock *current;
+  GString          *markup;
+  GString          *code;
+  guint             depth;
+  /* Lists: one entry per open list, the next number or 0 for bullets. */
+  GArray  *lists;
+  gboolean in_table;
+  gboolean in_code;
+  guint    link_depth;
+  gboolean item_open;
+  /* Open Pango tags, innermost last: closed at the end of each block or cell even if md4c
+   * does not report the end of a span, so the markup always stays well formed. */
+  GPtrArray *open_tags;
+} ParseState;
+
+void
+sam_markdown_block_free (SamMarkdownBlock *block)
+{
+  if (block == NULL)
+    return;
+
+  g_free (block->markup);
+  g_free (block->code);
+  g_free (block->language);
+  g_clear_pointer (&block->cells, g_ptr_array_unref);
+  g_free (block);
+}
+
+static void
+append_escaped (GString *string, const char *text, gsize length)
+{
+  g_autofree char *escaped = g_markup_escape_text (text, length);
+
+  g_string_append (string, escaped);
+}
+
+static void
+append_attribute (GString *string, const MD_ATTRIBUTE *attribute)
+{
+  /* Attributes arrive with entities undecoded; the markup escaping of the whole run keeps
+   * them readable and harmless. */
+  append_escaped (string, attribute->text, attribute->size);
+}
+
+static gboolean
+is_safe_link (const MD_ATTRIBUTE *href)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (safe_schemes); i++)
+    {
+      gsize n = strlen (safe_schemes[i]);
+
+      if (href->size > n && g_ascii_strncasecmp (href->text, safe_schemes[i], n) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+push_tag (ParseState *state, const char *tag)
+{
+  g_string_append_printf (state->markup, "<%s>", tag);
+  g_ptr_array_add (state->open_tags, (gpointer) tag);
+}
+
+static void
+push_link (ParseState *state, const MD_ATTRIBUTE *href)
+{
+  g_string_append (state->markup, "<a href=\"");
+  append_attribute (state->markup, href);
+  g_string_append (state->markup, "\">");
+  g_ptr_array_add (state->open_tags, (gpointer) "a");
+}
+
+static void
+pop_tag (ParseState *state, const char *tag)
+{
+  guint index;
+
+  if (!g_ptr_array_find_with_equal_func (state->open_tags, tag, g_str_equal, &index))
+    return;
+
+  while (state->open_tags->len > index)
+    {
+      const char *open = g_ptr_array_steal_index (state->open_tags, state->open_tags->len - 1);
+
+      g_string_append_printf (state->markup, "</%s>", open);
+    }
+}
+
+static void
+close_tags (ParseState *state)
+{
+  if (state->open_tags->len > 0)
+    pop_tag (state, g_ptr_array_index (state->open_tags, 0));
+}
+
+static void
+begin_block (ParseState *state, SamMarkdownBlockKind kind)
+{
+  state->current = g_new0 (SamMarkdownBlock, 1);
+  state->current->kind = kind;
+  g_string_truncate (state->markup, 0);
+  g_string_truncate (state->code, 0);
+}
+
+static void
+end_block (ParseState *state)
+{
+  SamMarkdownBlock *block = g_steal_pointer (&state->current);
+
+  if (block == NULL)
+    return;
+
+  close_tags (state);
+
+  if (block->kind == SAM_MARKDOWN_BLOCK_CODE)
+    {
+      /* The last newline of a fence belongs to the fence, not to the code. */
+      if (state->code->len > 0 && state->code->str[state->code->len - 1] == '\n')
+        g_string_truncate (state->code, state->code->len - 1);
+      block->code = g_strndup (state->code->str, state->code->len);
+    }
+  else if (block->kind != SAM_MARKDOWN_BLOCK_TABLE)
+    {
+      /* Trailing line breaks left by the last paragraph of a list or quote. */
+      while (state->markup->len > 0 && state->markup->str[state->markup->len - 1] == '\n')
+        g_string_truncate (state->markup, state->markup->len - 1);
+      block->markup = g_strndup (state->markup->str, state->markup->len);
+    }
+
+  g_ptr_array_add (state->blocks, block);
+}
+
+static void
+list_item_prefix (ParseState *state)
+{
+  guint  level = state->lists->len;
+  guint *number = &g_array_index (state->lists, guint, level - 1);
+
+  if (state->markup->len > 0 && state->markup->str[state->markup->len - 1] != '\n')
+    g_string_append_c (state->markup, '\n');
+
+  for (guint i = 1; i < level; i++)
+    g_string_append (state->markup, "    ");
+
+  if (*number > 0)
+    g_string_append_printf (state->markup, "%u. ", (*number)++);
+  else
+    g_string_append (state->markup, level % 2 ? "•  " : "◦  ");
+}
+
+static int
+enter_block_cb (MD_BLOCKTYPE type, void *detail, void *user_data)
+{
+  ParseState *state = user_data;
+
+  state->depth++;
+
+  /* Top-level blocks start a new display block; nested ones add to it. */
+  if (state->depth == 2)
+    {
+      switch (type)
+        {
+        case MD_BLOCK_P:
+        case MD_BLOCK_HTML:
+          begin_block (state, SAM_MARKDOWN_BLOCK_PARAGRAPH);
+          break;
+        case MD_BLOCK_H:
+          begin_block (state, SAM_MARKDOWN_BLOCK_HEADING);
+          state->current->level = ((MD_BLOCK_H_DETAIL *) detail)->level;
+          break;
+        case MD_BLOCK_QUOTE:
+          begin_block (state, SAM_MARKDOWN_BLOCK_QUOTE);
+          break;
+        case MD_BLOCK_UL:
+        case MD_BLOCK_OL:
+          begin_block (state, SAM_MARKDOWN_BLOCK_LIST);
+          break;
+        case MD_BLOCK_CODE:
+          {
+            MD_BLOCK_CODE_DETAIL *code = detail;
+
+            begin_block (state, SAM_MARKDOWN_BLOCK_CODE);
+            if (code->lang.size > 0)
+              state->current->language = g_strndup (code->lang.text, code->lang.size);
+          }
+          break;
+        case MD_BLOCK_TABLE:
+          begin_block (state, SAM_MARKDOWN_BLOCK_TABLE);
+          state->current->n_columns = ((MD_BLOCK_TABLE_DETAIL *) detail)->col_count;
+          state->current->cells = g_ptr_array_new_with_free_func (g_free);
+          state->in_table = TRUE;
+          break;
+        case MD_BLOCK_HR:
+          begin_block (state, SAM_MARKDOWN_BLOCK_RULE);
+          break;
+        case MD_BLOCK_DOC:
+        case MD_BLOCK_LI:
+        case MD_BLOCK_THEAD:
+        case MD_BLOCK_TBODY:
+        case MD_BLOCK_TR:
+        case MD_BLOCK_TH:
+        case MD_BLOCK_TD:
+        default:
+          break;
+        }
+    }
+
+  switch (type)
+    {
+    case MD_BLOCK_UL:
+      g_array_append_val (state->lists, (guint){ 0 });
+      break;
+    case MD_BLOCK_OL:
+      {
+        guint start = MAX (((MD_BLOCK_OL_DETAIL *) detail)->start, 1);
+        g_array_append_val (state->lists, start);
+      }
+      break;
+    case MD_BLOCK_LI:
+      if (state->lists->len > 0)
+        list_item_prefix (state);
+      state->item_open = TRUE;
+      if (((MD_BLOCK_LI_DETAIL *) detail)->is_task)
+        g_string_append (state->markup,
+                         ((MD_BLOCK_LI_DETAIL *) detail)->task_mark == ' ' ? "☐ " : "☑ ");
+      break;
+    case MD_BLOCK_P:
+      /* A second paragraph inside a list item or quote starts on its own line. */
+      if (state->depth > 2 && !state->item_open && state->markup->len > 0)
+        g_string_append (state->markup, "\n");
+      state->item_open = FALSE;
+      break;
+    case MD_BLOCK_CODE:
+      state->in_code = TRUE;
+      if (state->depth > 2)
+        {
+          g_string_append_c (state->markup, '\n');
+          push_tag (state, "tt");
+        }
+      break;
+    case MD_BLOCK_H:
+      if (state->depth > 2)
+        push_tag (state, "b");
+      break;
+    case MD_BLOCK_TH:
+    case MD_BLOCK_TD:
+      g_string_truncate (state->markup, 0);
+      if (type == MD_BLOCK_TH)
+        push_tag (state, "b");
+      break;
+    case MD_BLOCK_DOC:
+    case MD_BLOCK_QUOTE:
+    case MD_BLOCK_HR:
+    case MD_BLOCK_HTML:
+    case MD_BLOCK_TABLE:
+    case MD_BLOCK_THEAD:
+    case MD_BLOCK_TBODY:
+    case MD_BLOCK_TR:
+    default:
+      break;
+    }
+
+  return 0;
+}
+
+static int
+leave_block_cb (MD_BLOCKTYPE type, void *detail, void *user_data)
+{
+  ParseState *state = user_data;
+
+  switch (type)
+    {
+    case MD_BLOCK_UL:
+    case MD_BLOCK_OL:
+      g_array_set_size (state->lists, state->lists->len - 1);
+      break;
+    case MD_BLOCK_P:
+      if (state->depth > 2)
+        g_string_append_c (state->markup, '\n');
+      break;
+    case MD_BLOCK_CODE:
+      state->in_code = FALSE;
+      if (state->depth > 2)
+        {
+          while (state->markup->len > 0 && state->markup->str[state->markup->len - 1] == '\n')
+            g_string_truncate (state->markup, state->markup->len - 1);
+          pop_tag (state, "tt");
+          g_string_append_c (state->markup, '\n');
+        }
+      break;
+    case MD_BLOCK_H:
+      if (state->depth > 2)
+        {
+          pop_tag (state, "b");
+          g_string_append_c (state->markup, '\n');
+        }
+      break;
+    case MD_BLOCK_TH:
+    case MD_BLOCK_TD:
+      close_tags (state);
+      if (state->current != NULL && state->current->cells != NULL)
+        g_ptr_array_add (state->current->cells, g_strndup (state->markup->str, state->markup->len));
+      g_string_truncate (state->markup, 0);
+      break;
+    case MD_BLOCK_TABLE:
+      state->in_table = FALSE;
+      break;
+    case MD_BLOCK_DOC:
+    case MD_BLOCK_QUOTE:
+    case MD_BLOCK_LI:
+    case MD_BLOCK_HR:
+    case MD_BLOCK_HTML:
+    case MD_BLOCK_THEAD:
+    case MD_BLOCK_TBODY:
+    case MD_BLOCK_TR:
+    default:
+      break;
+    }
+
+  if (state->depth == 2)
+    end_block (state);
+
+  state->depth--;
+
+  return 0;
+}
+
+static int
+enter_span_cb (MD_SPANTYPE type, void *detail, void *user_data)
+{
+  ParseState *state = user_data;
+
+  switch (type)
+    {
+    case MD_SPAN_EM:
+      push_tag (state, "i");
+      break;
+    case MD_SPAN_STRONG:
+      push_tag (state, "b");
+      break;
+    case MD_SPAN_CODE:
+      push_tag (state, "tt");
+      break;
+    case MD_SPAN_DEL:
+      push_tag (state, "s");
+      break;
+    case MD_SPAN_U:
+      push_tag (state, "u");
+      break;
+    case MD_SPAN_A:
+      {
+        MD_SPAN_A_DETAIL *a = detail;
+
+        /* A link inside a link, or one with an odd scheme, stays plain text. */
+        if (state->link_depth++ == 0 && is_safe_link (&a->href))
+          {
+            push_link (state, &a->href);
+          }
+        else
+          {
+            state->link_depth += 1000;
+          }
+      }
+      break;
+    case MD_SPAN_IMG:
+    case MD_SPAN_LATEXMATH:
+    case MD_SPAN_LATEXMATH_DISPLAY:
+    case MD_SPAN_WIKILINK:
+    default:
+      break;
+    }
+
+  return 0;
+}
+
+static int
+leave_span_cb (MD_SPANTYPE type, void *detail, void *user_data)
+{
+  ParseState *state = user_data;
+
+  switch (type)
+    {
+    case MD_SPAN_EM:
+      pop_tag (state, "i");
+      break;
+    case MD_SPAN_STRONG:
+      pop_tag (state, "b");
+      break;
+    case MD_SPAN_CODE:
+      pop_tag (state, "tt");
+      break;
+    case MD_SPAN_DEL:
+      pop_tag (state, "s");
+      break;
+    case MD_SPAN_U:
+      pop_tag (state, "u");
+      break;
+    case MD_SPAN_A:
+      if (state->link_depth >= 1000)
+        state->link_depth -= 1000;
+      else
+        pop_tag (state, "a");
+      state->link_depth--;
+      break;
+    case MD_SPAN_IMG:
+    case MD_SPAN_LATEXMATH:
+    case MD_SPAN_LATEXMATH_DISPLAY:
+    case MD_SPAN_WIKILINK:
+    default:
+      break;
+    }
+
+  return 0;
+}
+
+static void
+append_entity (GString *string, const char *text, gsize length)
+{
+  static const struct
+  {
+    const char *name;
+    const char *text;
+  } entities[] = {
+    { "&amp;", "&" },   { "&lt;", "<" },     { "&gt;", ">" },   { "&quot;", "\"" },
+    { "&apos;", "'" },  { "&nbsp;", " " },   { "&copy;", "©" }, { "&mdash;", "—" },
+    { "&ndash;", "–" }, { "&hellip;", "…" }, { "&rarr;", "→" },
+  };
+
+  if (length > 3 && text[1] == '#')
+    {
+      gboolean hex = text[2] == 'x' || text[2] == 'X';
+      guint64  value = g_ascii_strtoull (text + (hex ? 3 : 2), NULL, hex ? 16 : 10);
+
+      if (value > 0 && value < 0x110000 && g_unichar_validate ((gunichar) value))
+        {
+          char buffer[8] = { 0 };
+
+          g_unichar_to_utf8 ((gunichar) value, buffer);
+          append_escaped (string, buffer, -1);
+          return;
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
+    {
+      if (strlen (entities[i].name) == length && memcmp (entities[i].name, text, length) == 0)
+        {
+          append_escaped (string, entities[i].text, -1);
+          return;
+        }
+    }
+
+  append_escaped (string, text, length);
+}
+
+static int
+text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
+{
+  ParseState *state = user_data;
+
+  if (state->current == NULL)
+    return 0;
+
+  if (state->in_code && state->current->kind == SAM_MARKDOWN_BLOCK_CODE && state->depth == 2)
+    {
+      g_string_append_len (state->code, text, size);
+      return 0;
+    }
+
+  switch (type)
+    {
+    case MD_TEXT_BR:
+      g_string_append_c (state->markup, '\n');
+      break;
+    case MD_TEXT_SOFTBR:
+      g_string_append_c (state->markup, ' ');
+      break;
+    case MD_TEXT_NULLCHAR:
+      g_string_append (state->markup, "\xef\xbf\xbd");
+      break;
+    case MD_TEXT_ENTITY:
+      append_entity (state->markup, text, size);
+      break;
+    case MD_TEXT_NORMAL:
+    case MD_TEXT_CODE:
+    case MD_TEXT_HTML:
+    case MD_TEXT_LATEXMATH:
+    default:
+      append_escaped (state->markup, text, size);
+      break;
+    }
+
+  return 0;
+}
+
+/**
+ * sam_markdown_parse:
+ * @text: Markdown, not necessarily nul-terminated
+ * @length: its length in bytes
+ *
+ * Parses @text into display blocks: one per top-level Markdown block. Raw HTML is shown as
+ * text, and only http, https and mailto links are kept as links.
+ *
+ * Returns: (transfer full) (element-type SamMarkdownBlock): the blocks
+ */
+GPtrArray *
+sam_markdown_parse (const char *text, gsize length)
+{
+  MD_PARSER parser = {
+    .abi_version = 0,
+    .flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_TASKLISTS |
+             MD_FLAG_PERMISSIVEURLAUTOLINKS | MD_FLAG_PERMISSIVEWWWAUTOLINKS |
+             MD_FLAG_NOINDENTEDCODEBLOCKS | MD_FLAG_NOHTML,
+    .enter_block = enter_block_cb,
+    .leave_block = leave_block_cb,
+    .enter_span = enter_span_cb,
+    .leave_span = leave_span_cb,
+    .text = text_cb,
+  };
+  ParseState state = { 0 };
+
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  state.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_markdown_block_free);
+  state.markup = g_string_new (NULL);
+  state.code = g_string_new (NULL);
+  state.lists = g_array_new (FALSE, FALSE, sizeof (guint));
+  state.open_tags = g_ptr_array_new ();
+
+  if (length > 0)
+    md_parse (text, (MD_SIZE) MIN (length, G_MAXUINT32), &parser, &state);
+
+  /* A parse that stopped early must not leak its half-built block. */
+  g_clear_pointer (&state.current, sam_markdown_block_free);
+  g_string_free (state.markup, TRUE);
+  g_string_free (state.code, TRUE);
+  g_array_unref (state.lists);
+  g_ptr_array_unref (state.open_tags);
+
+  return state.blocks;
+}
+
+static gboolean
+is_fence (const char *line, const char *end)
+{
+  int spaces = 0;
+
+  while (line < end && *line == ' ' && spaces < 4)
+    line++, spaces++;
+
+  return end - line >= 3 && (memcmp (line, "```", 3) == 0 || memcmp (line, "~~~", 3) == 0);
+}
+
+static gboolean
+is_blank (const char *line, const char *end)
+{
+  for (; line < end; line++)
+    if (*line != ' ' && *line != '\t' && *line != '\r')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * sam_markdown_stable_end:
+ * @text: Markdown that is still being written
+ * @length: its length in bytes
+ * @from: an offset already known to be a block boundary outside any fence
+ *
+ * Finds how far @text is made of finished top-level blocks: the offset just after the last
+ * blank line outside a fenced code block that is followed by more text. Blocks before it do
+ * not change however the text goes on, so a streaming view renders them once.
+ *
+ * Returns: the offset, at least @from
+ */
+gsize
+sam_markdown_stable_end (const char *text, gsize length, gsize from)
+{
+  const char *end = text + length;
+  const char *line = text + from;
+  gboolean    in_fence = FALSE;
+  gsize       stable = from;
+
+  while (line < end)
+    {
+      const char *newline = memchr (line, '\n', end - line);
+
+      /* An unfinished last line may still become anything. */
+      if (newline == NULL)
+        break;
+
+      if (is_fence (line, newline))
+        in_fence = !in_fence;
+      else if (!in_fence && is_blank (line, newline) && newline + 1 < end)
+        stable = newline + 1 - text;
+
+      line = newline + 1;
+    }
+
+  return stable;
+}
