@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "sam-application.h"
+#include "sam-application-desktop.h"
 #include "ui/sam-preferences-window.h"
 #include "ui/sam-window.h"
 
@@ -15,7 +16,8 @@ struct _SamApplication
 {
   AdwApplication parent_instance;
 
-  GSettings *settings;
+  GSettings             *settings;
+  SamApplicationDesktop *desktop;
 };
 
 G_DEFINE_FINAL_TYPE (SamApplication, sam_application, ADW_TYPE_APPLICATION)
@@ -67,6 +69,11 @@ sam_application_activate (GApplication *app)
 static int
 sam_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
+  int status;
+
+  if ((status = sam_application_desktop_handle_local_options (app, options)) >= 0)
+    return status;
+
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
@@ -170,6 +177,18 @@ sam_application_startup (GApplication *app)
   style_manager = adw_style_manager_get_default ();
   g_settings_bind (self->settings, "color-scheme", style_manager, "color-scheme",
                    G_SETTINGS_BIND_GET);
+
+  self->desktop = sam_application_desktop_new (self);
+}
+
+static void
+sam_application_shutdown (GApplication *app)
+{
+  SamApplication *self = SAM_APPLICATION (app);
+
+  g_clear_object (&self->desktop);
+
+  G_APPLICATION_CLASS (sam_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -192,6 +211,7 @@ sam_application_class_init (SamApplicationClass *klass)
 
   app_class->activate = sam_application_activate;
   app_class->startup = sam_application_startup;
+  app_class->shutdown = sam_application_shutdown;
   app_class->handle_local_options = sam_application_handle_local_options;
 }
 
@@ -201,6 +221,7 @@ sam_application_init (SamApplication *self)
   self->settings = g_settings_new (APP_ID);
 
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  sam_application_desktop_add_options (G_APPLICATION (self));
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _ ("Samantha — an AI companion that remembers you"));
 }
@@ -218,4 +239,13 @@ sam_application_get_settings (SamApplication *self)
   g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+/* The tray, quick reply and background side of the application; %NULL before startup. */
+SamApplicationDesktop *
+sam_application_get_desktop (SamApplication *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
+
+  return self->desktop;
 }

@@ -9,6 +9,8 @@
 
 #include "sam-preferences-window.h"
 
+#include "sam-background-group.h"
+
 struct _SamPreferencesWindow
 {
   AdwPreferencesWindow parent_instance;
@@ -74,6 +76,7 @@ sam_preferences_window_class_init (SamPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/ui/sam-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SamPreferencesWindow, style_row);
+  g_type_ensure (SAM_TYPE_BACKGROUND_GROUP);
 }
 
 static void

@@ -1,0 +1,450 @@
+/* sam-application-desktop.c — the application's life on the desktop: tray, quick reply,
+ * notification actions, running in the background.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The tray menu, notification buttons, the desktop file's action and `samantha --quick-reply`
+ * all end in the same three actions installed here: app.quick-reply (a conversation ID, empty
+ * for "Quick replies"), app.open-conversation (an ID, empty to just show the main window) and
+ * app.do-not-disturb (a boolean stored in GSettings).
+ *
+ * Samantha keeps running without a window only where the user can get back to it: while a
+ * tray shows its icon, or when the user asked for it in the preferences. Otherwise closing the
+ * last window quits, as in any app. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "desktop/sam-background.h"
+#include "desktop/sam-notifications.h"
+#include "desktop/sam-string-action.h"
+#include "sam-application-desktop.h"
+#include "ui/sam-window.h"
+
+struct _SamApplicationDesktop
+{
+  GObject parent_instance;
+
+  /* Unowned: the application owns us and outlives us. */
+  SamApplication      *application;
+  GSettings           *settings;
+  SamTray             *tray;
+  SamQuickReplyWindow *quick_reply;
+  GCancellable        *cancellable;
+
+  guint held : 1;
+  guint background_requested : 1;
+  guint background_denied : 1;
+  guint pixmaps_set : 1;
+};
+
+G_DEFINE_FINAL_TYPE (SamApplicationDesktop, sam_application_desktop, G_TYPE_OBJECT)
+
+static const GOptionEntry option_entries[] = {
+  { "quick-reply", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_ ("Open the quick reply window of the running Samantha"), NULL },
+  { NULL }
+};
+
+static GtkWindow *
+sam_application_desktop_get_main_window (SamApplicationDesktop *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self->application)); l; l = l->next)
+    {
+      if (SAM_IS_WINDOW (l->data))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+static void
+sam_application_desktop_update_hold (SamApplicationDesktop *self)
+{
+  gboolean tray_shown = self->tray != NULL && sam_tray_get_available (self->tray);
+  gboolean want = !self->background_denied &&
+                  (tray_shown || g_settings_get_boolean (self->settings, "run-in-background"));
+
+  if (want == self->held)
+    return;
+
+  self->held = want;
+  g_debug ("%s in the background", want ? "Staying" : "Not staying");
+
+  if (want)
+    g_application_hold (G_APPLICATION (self->application));
+  else
+    g_application_release (G_APPLICATION (self->application));
+}
+
+/* The quick-reply window. */
+
+static void
+sam_application_desktop_show_quick_reply (SamApplicationDesktop *self, const char *conversation_id)
+{
+  const char *token = NULL;
+
+  if (self->quick_reply == NULL)
+    {
+      self->quick_reply = sam_quick_reply_window_new (self->application);
+      g_object_add_weak_pointer (G_OBJECT (self->quick_reply), (gpointer *) &self->quick_reply);
+    }
+
+  sam_quick_reply_window_set_conversation_id (self->quick_reply, conversation_id);
+  sam_notifications_withdraw (G_APPLICATION (self->application), conversation_id);
+
+  /* On Wayland a window may take the focus only with the token of the click that opened it. */
+  if (self->tray != NULL)
+    token = sam_tray_get_activation_token (self->tray);
+  if (token != NULL)
+    gtk_window_set_startup_id (GTK_WINDOW (self->quick_reply), token);
+
+  gtk_window_present (GTK_WINDOW (self->quick_reply));
+}
+
+static void
+quick_reply_action_cb (GAction *action, GVariant *parameter, gpointer user_data)
+{
+  sam_application_desktop_show_quick_reply (user_data, g_variant_get_string (parameter, NULL));
+}
+
+static void
+open_conversation_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  SamApplicationDesktop *self = user_data;
+  const char            *conversation_id = g_variant_get_string (parameter, NULL);
+
+  sam_notifications_withdraw (G_APPLICATION (self->application), conversation_id);
+
+  /* Activation presents the main window, creating it if needed; the main window then shows
+   * @conversation_id when it is not empty. */
+  g_application_activate (G_APPLICATION (self->application));
+}
+
+/* The tray. */
+
+/* The icon as pixels, for tray hosts that cannot look it up by name: ARGB32 in network byte
+ * order, in a few sizes. */
+static GVariant *
+render_icon_pixmaps (void)
+{
+  static const int sizes[] = { 22, 32, 48 };
+  GVariantBuilder  builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(iiay)"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GdkPixbuf) loaded = NULL;
+      g_autoptr (GdkPixbuf) pixbuf = NULL;
+      const guint8 *pixels;
+      guint8       *argb;
+      int           width, height, rowstride;
+
+      loaded = gdk_pixbuf_new_from_resource_at_scale (
+          RESOURCE_PATH "/icons/scalable/apps/" APP_ID ".svg", sizes[i], sizes[i], TRUE, &error);
+      if (loaded == NULL)
+        {
+          g_debug ("No tray icon pixmap: %s", error->message);
+          break;
+        }
+
+      pixbuf = gdk_pixbuf_add_alpha (loaded, FALSE, 0, 0, 0);
+      width = gdk_pixbuf_get_width (pixbuf);
+      height = gdk_pixbuf_get_height (pixbuf);
+      rowstride = gdk_pixbuf_get_rowstride (pixbuf);
+      pixels = gdk_pixbuf_read_pixels (pixbuf);
+      argb = g_malloc ((gsize) width * height * 4);
+
+      for (int y = 0; y < height; y++)
+        {
+          for (int x = 0; x < width; x++)
+            {
+              const guint8 *src = pixels + (gsize) y * rowstride + (gsize) x * 4;
+              guint8       *dst = argb + ((gsize) y * width + x) * 4;
+
+              dst[0] = src[3];
+              dst[1] = src[0];
+              dst[2] = src[1];
+              dst[3] = src[2];
+            }
+        }
+
+      g_variant_builder_add (&builder, "(ii@ay)", width, height,
+                             g_variant_new_from_data (G_VARIANT_TYPE ("ay"), argb,
+                                                      (gsize) width * height * 4, TRUE, g_free,
+                                                      argb));
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+static void
+tray_available_cb (SamApplicationDesktop *self, GParamSpec *pspec, SamTray *tray)
+{
+  /* Rendering the pixmaps loads the SVG loader; only pay for it when a tray shows the icon. */
+  if (sam_tray_get_available (tray) && !self->pixmaps_set)
+    {
+      self->pixmaps_set = TRUE;
+      sam_tray_set_icon_pixmaps (tray, render_icon_pixmaps ());
+    }
+
+  sam_application_desktop_update_hold (self);
+}
+
+static void
+window_is_active_cb (SamApplicationDesktop *self, GParamSpec *pspec, GtkWindow *window)
+{
+  /* The user is back: nothing waits any more. */
+  if (self->tray != NULL && gtk_window_is_active (window))
+    sam_tray_set_needs_attention (self->tray, FALSE);
+}
+
+/* Background. */
+
+static void
+request_background_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SamApplicationDesktop) self = user_data;
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window;
+
+  if (sam_background_request_finish (result, &error))
+    return;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_debug ("Background: %s", error->message);
+
+  /* Refused: do not linger unseen, and do not pretend to start at login. */
+  self->background_denied = TRUE;
+  if (g_settings_get_boolean (self->settings, "start-at-login"))
+    g_settings_set_boolean (self->settings, "start-at-login", FALSE);
+  sam_application_desktop_update_hold (self);
+
+  if ((window = sam_application_desktop_get_main_window (self)))
+    sam_window_add_toast (SAM_WINDOW (window), adw_toast_new (error->message));
+}
+
+static void
+sam_application_desktop_request_background (SamApplicationDesktop *self)
+{
+  self->background_requested = TRUE;
+  self->background_denied = FALSE;
+
+  sam_background_request_async (sam_application_desktop_get_main_window (self),
+                                g_settings_get_boolean (self->settings, "start-at-login"),
+                                self->cancellable, request_background_cb, g_object_ref (self));
+}
+
+static void
+settings_changed_cb (SamApplicationDesktop *self, const char *key, GSettings *settings)
+{
+  if (g_str_equal (key, "show-in-tray"))
+    {
+      if (self->tray != NULL)
+        sam_tray_set_visible (self->tray, g_settings_get_boolean (settings, key));
+    }
+  else if (g_str_equal (key, "run-in-background"))
+    {
+      /* Starting at login only makes sense for an app that stays. */
+      if (!g_settings_get_boolean (settings, key) &&
+          g_settings_get_boolean (settings, "start-at-login"))
+        g_settings_set_boolean (settings, "start-at-login", FALSE);
+      self->background_denied = FALSE;
+      sam_application_desktop_update_hold (self);
+    }
+  else if (g_str_equal (key, "start-at-login"))
+    sam_application_desktop_request_background (self);
+}
+
+static void
+window_added_cb (SamApplicationDesktop *self, GtkWindow *window, GtkApplication *application)
+{
+  g_signal_connect_object (window, "notify::is-active", G_CALLBACK (window_is_active_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+window_removed_cb (SamApplicationDesktop *self, GtkWindow *window, GtkApplication *application)
+{
+  /* In a sandbox, ask the portal once before living on without a window; it may say no. */
+  if (self->held && !self->background_requested &&
+      gtk_application_get_windows (application) == NULL && sam_background_is_sandboxed ())
+    sam_application_desktop_request_background (self);
+}
+
+static void
+sam_application_desktop_dispose (GObject *object)
+{
+  SamApplicationDesktop *self = SAM_APPLICATION_DESKTOP (object);
+
+  g_cancellable_cancel (self->cancellable);
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->tray != NULL)
+    g_signal_handlers_disconnect_by_data (self->tray, self);
+  if (self->quick_reply != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->quick_reply), (gpointer *) &self->quick_reply);
+  self->quick_reply = NULL;
+
+  if (self->held)
+    {
+      self->held = FALSE;
+      g_application_release (G_APPLICATION (self->application));
+    }
+
+  g_clear_object (&self->tray);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (sam_application_desktop_parent_class)->dispose (object);
+}
+
+static void
+sam_application_desktop_class_init (SamApplicationDesktopClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sam_application_desktop_dispose;
+}
+
+static void
+sam_application_desktop_init (SamApplicationDesktop *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * sam_application_desktop_new:
+ * @application: the application, already registered
+ *
+ * Installs app.quick-reply, app.open-conversation and app.do-not-disturb, shows the tray icon
+ * and keeps @application running in the background while that is wanted. Create it in
+ * startup and drop it in shutdown.
+ */
+SamApplicationDesktop *
+sam_application_desktop_new (SamApplication *application)
+{
+  g_autoptr (GAction) quick_reply = NULL;
+  g_autoptr (GSimpleAction) open_conversation = NULL;
+  g_autoptr (GAction) do_not_disturb = NULL;
+  SamApplicationDesktop *self;
+  GDBusConnection       *connection;
+
+  g_return_val_if_fail (SAM_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (SAM_TYPE_APPLICATION_DESKTOP, NULL);
+  self->application = application;
+  self->settings = g_settings_new (APP_ID);
+
+  quick_reply = sam_string_action_new ("quick-reply");
+  g_signal_connect_object (quick_reply, "activate", G_CALLBACK (quick_reply_action_cb), self, 0);
+  g_action_map_add_action (G_ACTION_MAP (application), quick_reply);
+
+  open_conversation = g_simple_action_new ("open-conversation", G_VARIANT_TYPE_STRING);
+  g_signal_connect_object (open_conversation, "activate", G_CALLBACK (open_conversation_action_cb),
+                           self, 0);
+  g_action_map_add_action (G_ACTION_MAP (application), G_ACTION (open_conversation));
+
+  do_not_disturb = g_settings_create_action (self->settings, "do-not-disturb");
+  g_action_map_add_action (G_ACTION_MAP (application), do_not_disturb);
+
+  /* GSettings only reports changes of keys that were read. */
+  g_settings_get_boolean (self->settings, "start-at-login");
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  connection = g_application_get_dbus_connection (G_APPLICATION (application));
+  if (connection != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      self->tray = sam_tray_new (connection, G_ACTION_GROUP (application), &error);
+      if (self->tray == NULL)
+        g_warning ("Could not export the tray icon: %s", error->message);
+      else
+        {
+          sam_tray_set_visible (self->tray,
+                                g_settings_get_boolean (self->settings, "show-in-tray"));
+          g_signal_connect_object (self->tray, "notify::available", G_CALLBACK (tray_available_cb),
+                                   self, G_CONNECT_SWAPPED);
+        }
+    }
+
+  g_signal_connect_object (application, "window-added", G_CALLBACK (window_added_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (application, "window-removed", G_CALLBACK (window_removed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  sam_application_desktop_update_hold (self);
+
+  return self;
+}
+
+SamTray *
+sam_application_desktop_get_tray (SamApplicationDesktop *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION_DESKTOP (self), NULL);
+
+  return self->tray;
+}
+
+/* The quick-reply window if it is open, else %NULL. */
+SamQuickReplyWindow *
+sam_application_desktop_get_quick_reply_window (SamApplicationDesktop *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION_DESKTOP (self), NULL);
+
+  return self->quick_reply;
+}
+
+/* Whether the application holds itself to keep running without a window. */
+gboolean
+sam_application_desktop_get_held (SamApplicationDesktop *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION_DESKTOP (self), FALSE);
+
+  return self->held;
+}
+
+/* Adds --quick-reply; call from the application's init. */
+void
+sam_application_desktop_add_options (GApplication *application)
+{
+  g_application_add_main_option_entries (application, option_entries);
+}
+
+/**
+ * sam_application_desktop_handle_local_options:
+ *
+ * Handles --quick-reply: it becomes the primary instance or finds the running one, and
+ * activates app.quick-reply there. The primary instance then runs for as long as the window is
+ * open; a second instance exits at once.
+ *
+ * Returns: an exit status, or -1 when the option was not given
+ */
+int
+sam_application_desktop_handle_local_options (GApplication *application, GVariantDict *options)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!g_variant_dict_contains (options, "quick-reply"))
+    return -1;
+
+  if (!g_application_register (application, NULL, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return EXIT_FAILURE;
+    }
+
+  g_action_group_activate_action (G_ACTION_GROUP (application), "quick-reply",
+                                  g_variant_new_string (""));
+
+  return EXIT_SUCCESS;
+}
