@@ -35,4 +35,8 @@ gboolean sam_export_to_directory_finish (SamStore       *store,
                                          SamExportStats *stats,
                                          GError        **error);
 
+/* `samantha --export DIR`: exports the default store, prints a one-line summary, or a one-line
+ * error on stderr. Returns the exit status. */
+int sam_export_command_line (const char *path);
+
 G_END_DECLS

@@ -33,4 +33,8 @@ gboolean sam_import_file_finish (SamStore       *store,
                                  SamImportStats *stats,
                                  GError        **error);
 
+/* `samantha --import FILE`: imports into the default store, prints a one-line summary, or a
+ * one-line error on stderr. Returns the exit status. */
+int sam_import_command_line (const char *path);
+
 G_END_DECLS

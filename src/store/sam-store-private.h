@@ -83,4 +83,9 @@ gboolean      _sam_store_exec (sqlite3 *db, const char *sql, GError **error);
 SamMessage *_sam_store_message_from_row (SamStore *self, sqlite3_stmt *stmt);
 void        _sam_store_emit_reloaded (SamStore *self);
 
+/* Export and import write times as ISO 8601 in UTC with microseconds. */
+char *_sam_export_format_time (gint64 usec);
+/* "3 conversations with 42 messages", for the command line's summaries. */
+char *_sam_describe_counts (guint conversations, guint messages);
+
 G_END_DECLS
