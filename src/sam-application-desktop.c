@@ -5,9 +5,14 @@
  */
 
 /* The tray menu, notification buttons, the desktop file's action and `samantha --quick-reply`
- * all end in the same three actions installed here: app.quick-reply (a conversation ID, empty
- * for "Quick replies"), app.open-conversation (an ID, empty to just show the main window) and
- * app.do-not-disturb (a boolean stored in GSettings).
+ * all end in the actions installed here:
+ *
+ * - app.quick-reply: quick reply on the "Quick replies" conversation. It takes no parameter
+ *   because the desktop file's action is activated over D-Bus without one, and GLib refuses
+ *   a parameter-less activation of an action that expects one;
+ * - app.quick-reply-to (s): quick reply on one conversation, for a notification's Reply button;
+ * - app.open-conversation (s): the main window, on that conversation; empty just shows it;
+ * - app.do-not-disturb: a boolean stored in GSettings.
  *
  * Samantha keeps running without a window only where the user can get back to it: while a
  * tray shows its icon, or when the user asked for it in the preferences. Otherwise closing the
@@ -19,7 +24,6 @@
 
 #include "desktop/sam-background.h"
 #include "desktop/sam-notifications.h"
-#include "desktop/sam-string-action.h"
 #include "sam-application-desktop.h"
 #include "ui/sam-window.h"
 
@@ -105,7 +109,13 @@ sam_application_desktop_show_quick_reply (SamApplicationDesktop *self, const cha
 }
 
 static void
-quick_reply_action_cb (GAction *action, GVariant *parameter, gpointer user_data)
+quick_reply_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  sam_application_desktop_show_quick_reply (user_data, "");
+}
+
+static void
+quick_reply_to_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   sam_application_desktop_show_quick_reply (user_data, g_variant_get_string (parameter, NULL));
 }
@@ -324,14 +334,16 @@ sam_application_desktop_init (SamApplicationDesktop *self)
  * sam_application_desktop_new:
  * @application: the application, already registered
  *
- * Installs app.quick-reply, app.open-conversation and app.do-not-disturb, shows the tray icon
+ * Installs app.quick-reply, app.quick-reply-to, app.open-conversation and app.do-not-disturb,
+ * shows the tray icon
  * and keeps @application running in the background while that is wanted. Create it in
  * startup and drop it in shutdown.
  */
 SamApplicationDesktop *
 sam_application_desktop_new (SamApplication *application)
 {
-  g_autoptr (GAction) quick_reply = NULL;
+  g_autoptr (GSimpleAction) quick_reply = NULL;
+  g_autoptr (GSimpleAction) quick_reply_to = NULL;
   g_autoptr (GSimpleAction) open_conversation = NULL;
   g_autoptr (GAction) do_not_disturb = NULL;
   SamApplicationDesktop *self;
@@ -343,9 +355,14 @@ sam_application_desktop_new (SamApplication *application)
   self->application = application;
   self->settings = g_settings_new (APP_ID);
 
-  quick_reply = sam_string_action_new ("quick-reply");
+  quick_reply = g_simple_action_new ("quick-reply", NULL);
   g_signal_connect_object (quick_reply, "activate", G_CALLBACK (quick_reply_action_cb), self, 0);
-  g_action_map_add_action (G_ACTION_MAP (application), quick_reply);
+  g_action_map_add_action (G_ACTION_MAP (application), G_ACTION (quick_reply));
+
+  quick_reply_to = g_simple_action_new ("quick-reply-to", G_VARIANT_TYPE_STRING);
+  g_signal_connect_object (quick_reply_to, "activate", G_CALLBACK (quick_reply_to_action_cb), self,
+                           0);
+  g_action_map_add_action (G_ACTION_MAP (application), G_ACTION (quick_reply_to));
 
   open_conversation = g_simple_action_new ("open-conversation", G_VARIANT_TYPE_STRING);
   g_signal_connect_object (open_conversation, "activate", G_CALLBACK (open_conversation_action_cb),
@@ -443,8 +460,7 @@ sam_application_desktop_handle_local_options (GApplication *application, GVarian
       return EXIT_FAILURE;
     }
 
-  g_action_group_activate_action (G_ACTION_GROUP (application), "quick-reply",
-                                  g_variant_new_string (""));
+  g_action_group_activate_action (G_ACTION_GROUP (application), "quick-reply", NULL);
 
   return EXIT_SUCCESS;
 }

@@ -115,7 +115,7 @@ sam_notifications_preview (const char *text, gsize max_chars)
  * Tells the user about a finished reply, unless a window of @application has the focus (the
  * user is looking at it) or Do Not Disturb is on. The notification's body opens the
  * conversation (app.open-conversation) and its Reply button opens quick reply on it
- * (app.quick-reply). A newer reply in the same conversation replaces the older notification.
+ * (app.quick-reply-to). A newer reply in the same conversation replaces the older notification.
  *
  * Returns: whether a notification was sent
  */
@@ -141,7 +141,7 @@ sam_notifications_reply_completed (GApplication *application,
   g_notification_set_body (notification, body);
   g_notification_set_default_action_and_target (notification, "app.open-conversation", "s",
                                                 conversation_id);
-  g_notification_add_button_with_target (notification, _ ("Reply"), "app.quick-reply", "s",
+  g_notification_add_button_with_target (notification, _ ("Reply"), "app.quick-reply-to", "s",
                                          conversation_id);
 
   id = notification_id (conversation_id);

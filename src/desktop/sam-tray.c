@@ -69,7 +69,7 @@ typedef struct
 } MenuEntry;
 
 static const MenuEntry menu_entries[] = {
-  { 1, N_ ("_Quick Reply"), "quick-reply", "" },
+  { 1, N_ ("_Quick Reply"), "quick-reply", NULL },
   { 2, N_ ("_Open Samantha"), "open-conversation", "" },
   { 3, N_ ("_Do Not Disturb"), "do-not-disturb", NULL },
   { 4, NULL, NULL, NULL },
@@ -345,7 +345,7 @@ sam_tray_item_method_call (GDBusConnection       *connection,
   /* A left click asks quickly; a middle click opens the app. The host shows the menu itself,
    * so ContextMenu and Scroll have nothing to do. */
   if (g_str_equal (method_name, "Activate"))
-    sam_tray_activate_action (self, "quick-reply", "");
+    sam_tray_activate_action (self, "quick-reply", NULL);
   else if (g_str_equal (method_name, "SecondaryActivate"))
     sam_tray_activate_action (self, "open-conversation", "");
   else if (g_str_equal (method_name, "ProvideXdgActivationToken"))
@@ -955,7 +955,7 @@ sam_tray_init (SamTray *self)
 /**
  * sam_tray_new:
  * @connection: the session bus connection of the application
- * @actions: the actions the menu and clicks activate: quick-reply (s), open-conversation (s),
+ * @actions: the actions the menu and clicks activate: quick-reply, open-conversation (s),
  *   do-not-disturb (boolean state) and quit
  *
  * Exports the item and its menu on @connection and registers the item with the tray watcher

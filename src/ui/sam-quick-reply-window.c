@@ -22,6 +22,7 @@ struct _SamQuickReplyWindow
 
   /* Template widgets */
   AdwWindowTitle *window_title;
+  GtkLabel       *ai_label;
   GtkBox         *chat_area;
   GtkWidget      *placeholder;
   GtkEntry       *message_entry;
@@ -213,6 +214,7 @@ sam_quick_reply_window_class_init (SamQuickReplyWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/ui/sam-quick-reply-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, ai_label);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, chat_area);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, placeholder);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, message_entry);
