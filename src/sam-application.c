@@ -8,6 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "sam-application.h"
+#include "store/sam-export.h"
+#include "store/sam-import.h"
 #include "sam-application-desktop.h"
 #include "ui/sam-preferences-window.h"
 #include "ui/sam-window.h"
@@ -23,7 +25,13 @@ struct _SamApplication
 G_DEFINE_FINAL_TYPE (SamApplication, sam_application, ADW_TYPE_APPLICATION)
 
 static const GOptionEntry option_entries[] = {
-  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL }, { NULL }
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
+  { "import", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_ ("Import a ChatGPT export (conversations.json) or a Samantha export, then exit"),
+    N_ ("FILE") },
+  { "export", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_ ("Write every conversation as Markdown and JSON into a folder, then exit"), N_ ("FOLDER") },
+  { NULL }
 };
 
 static GtkWindow *
@@ -69,10 +77,17 @@ sam_application_activate (GApplication *app)
 static int
 sam_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
-  int status;
+  const char *path;
+  int         status;
 
   if ((status = sam_application_desktop_handle_local_options (app, options)) >= 0)
     return status;
+
+  /* Import and export run here, without a display or a running instance. */
+  if (g_variant_dict_lookup (options, "import", "^&ay", &path))
+    return sam_import_command_line (path);
+  if (g_variant_dict_lookup (options, "export", "^&ay", &path))
+    return sam_export_command_line (path);
 
   if (g_variant_dict_contains (options, "version"))
     {
