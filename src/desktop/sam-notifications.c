@@ -54,20 +54,24 @@ do_not_disturb (GApplication *application)
 /**
  * sam_notifications_preview:
  * @text: a reply, possibly Markdown over several lines
- * @max_chars: the most characters to keep
+ * @max_chars: the most characters to keep, ellipsis included
  *
- * The start of @text on one line: runs of white space become one space, and a cut falls
- * between words and ends with an ellipsis.
+ * The start of @text on one line, for a notification body: runs of white space become one
+ * space, Markdown's heading marks, emphasis stars and code ticks go, and a cut falls between
+ * words and ends with an ellipsis.
  */
 char *
 sam_notifications_preview (const char *text, gsize max_chars)
 {
-  g_autoptr (GString) preview = g_string_new (NULL);
+  g_autoptr (GString) line = g_string_new (NULL);
   g_autofree char *valid = NULL;
   gboolean         space = FALSE;
-  gsize            chars = 0;
+  gboolean         line_start = TRUE;
+  const char      *cut;
+  const char      *last_space;
 
   g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (max_chars > 1, NULL);
 
   valid = g_utf8_make_valid (text, -1);
 
@@ -75,34 +79,44 @@ sam_notifications_preview (const char *text, gsize max_chars)
     {
       gunichar c = g_utf8_get_char (p);
 
+      if (c == '\n')
+        line_start = TRUE;
+
       if (g_unichar_isspace (c))
         {
-          space = preview->len > 0;
+          space = line->len > 0;
           continue;
         }
 
-      if (chars + (space ? 1 : 0) >= max_chars)
-        {
-          /* Cut at the last word boundary, unless that throws away more than half. */
-          const char *last_space = strrchr (preview->str, ' ');
-
-          if (last_space != NULL && (gsize) (last_space - preview->str) > preview->len / 2)
-            g_string_truncate (preview, last_space - preview->str);
-          g_string_append (preview, "…");
-          break;
-        }
+      /* Markup that means nothing in a notification: # headings, **strong**, `code`. */
+      if ((line_start && c == '#') || c == '`' ||
+          (c == '*' && (p[1] == '*' || (p > valid && p[-1] == '*'))))
+        continue;
+      line_start = FALSE;
 
       if (space)
-        {
-          g_string_append_c (preview, ' ');
-          chars++;
-          space = FALSE;
-        }
-      g_string_append_unichar (preview, c);
-      chars++;
+        g_string_append_c (line, ' ');
+      space = FALSE;
+      g_string_append_unichar (line, c);
     }
 
-  return g_string_free (g_steal_pointer (&preview), FALSE);
+  if ((gsize) g_utf8_strlen (line->str, -1) <= max_chars)
+    return g_string_free (g_steal_pointer (&line), FALSE);
+
+  /* Keep room for the ellipsis, and cut between words unless that loses more than half. */
+  cut = g_utf8_offset_to_pointer (line->str, max_chars - 1);
+  g_string_truncate (line, cut - line->str);
+  if (*cut != ' ' && (last_space = strrchr (line->str, ' ')) != NULL &&
+      (gsize) (last_space - line->str) > line->len / 2)
+    g_string_truncate (line, last_space - line->str);
+  else
+    {
+      while (line->len > 0 && line->str[line->len - 1] == ' ')
+        g_string_truncate (line, line->len - 1);
+    }
+  g_string_append (line, "…");
+
+  return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
 /**
