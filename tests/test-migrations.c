@@ -1,0 +1,242 @@
+/* test-migrations.c — databases of every earlier schema version open, migrated, with their
+ * data, search index and interrupted replies in order.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "sam-test-util.h"
+#include "store/sam-store-private.h"
+#include "store/sam-store.h"
+
+static char *
+new_db_path (void)
+{
+  static guint counter;
+
+  return g_strdup_printf ("%s/migrate-%u.db", sam_test_init_environment (), ++counter);
+}
+
+/* A database as an older Samantha left it, from tests/fixtures/store-vN.sql. */
+static char *
+build_old_database (guint version)
+{
+  g_autofree char *name = g_strdup_printf ("store-v%u.sql", version);
+  g_autoptr (GBytes) sql = sam_test_load_fixture (name);
+  g_autofree char *text = g_strndup (g_bytes_get_data (sql, NULL), g_bytes_get_size (sql));
+  char            *path = new_db_path ();
+  sqlite3         *db = NULL;
+  char            *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, text, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", name, message);
+  sqlite3_close (db);
+  return path;
+}
+
+static gint64
+query_int (sqlite3 *db, const char *sql)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+static char *
+schema_of (sqlite3 *db)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  GString *schema = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT type, name, ifnull (sql, '') FROM sqlite_master "
+                                       "ORDER BY type, name",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_string_append_printf (schema, "%s %s:", sqlite3_column_text (stmt, 0),
+                              sqlite3_column_text (stmt, 1));
+      /* Layout is not schema: white space is left out. */
+      for (const char *p = (const char *) sqlite3_column_text (stmt, 2); *p; p++)
+        if (!g_ascii_isspace (*p))
+          g_string_append_c (schema, *p);
+      g_string_append_c (schema, '\n');
+    }
+  return g_string_free (schema, FALSE);
+}
+
+static guint
+count_hits (SamStore *store, const char *query)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GListModel) hits = sam_store_search (store, query, 0, &error);
+
+  g_assert_no_error (error);
+  return g_list_model_get_n_items (hits);
+}
+
+static void
+test_from_version (gconstpointer data)
+{
+  guint version = GPOINTER_TO_UINT (data);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = build_old_database (version);
+  g_autofree char *fresh_path = new_db_path ();
+  g_autofree char *schema = NULL;
+  g_autofree char *fresh_schema = NULL;
+  g_autoptr (SamStore) store = NULL;
+  g_autoptr (SamStore) fresh = NULL;
+  g_autoptr (SamConversation) sourdough = NULL;
+  g_autoptr (SamConversation) quick = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+  SamMessage      *message;
+  sqlite3         *db;
+
+  store = sam_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  db = _sam_store_get_db (store);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, SAM_STORE_SCHEMA_VERSION);
+  {
+    g_autoptr (sqlite3_stmt) stmt = NULL;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==,
+                     SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  }
+
+  /* The same schema as a database made new today. */
+  fresh = sam_store_new_for_path (fresh_path, &error);
+  g_assert_no_error (error);
+  schema = schema_of (db);
+  fresh_schema = schema_of (_sam_store_get_db (fresh));
+  g_assert_cmpstr (schema, ==, fresh_schema);
+
+  /* Every conversation and message, as it was. */
+  list = sam_store_list_conversations (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  sourdough = g_object_ref (g_ptr_array_index (list, 0));
+  quick = g_object_ref (g_ptr_array_index (list, 1));
+  g_assert_cmpstr (sam_conversation_get_title (sourdough), ==, "Sourdough starter");
+  g_assert_true (sam_conversation_get_pinned (sourdough));
+  g_assert_cmpstr (sam_conversation_get_draft (sourdough), ==, "and the flour?");
+  g_assert_cmpint (sam_conversation_get_created (sourdough), ==, 1700000000000000);
+  g_assert_cmpint (sam_conversation_get_kind (quick), ==, SAM_CONVERSATION_KIND_QUICK_REPLY);
+
+  messages = sam_store_get_recent_messages (store, sourdough, 10, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  message = g_ptr_array_index (messages, 1);
+  g_assert_cmpstr (sam_message_get_content (message), ==,
+                   "Discard half, then add equal weights of flour and water.");
+  g_assert_cmpstr (sam_message_get_model (message), ==, "llama3");
+  g_assert_cmpint (sam_message_get_tokens_out (message), ==, 12);
+  g_assert_cmpint (sam_message_get_created (g_ptr_array_index (messages, 0)), ==, 1700000000000001);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+
+  /* The reply that was streaming when the old version stopped is interrupted, kept. */
+  messages = sam_store_get_recent_messages (store, quick, 10, &error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  message = g_ptr_array_index (messages, 1);
+  g_assert_cmpint (sam_message_get_state (message), ==, SAM_MESSAGE_STATE_INTERRUPTED);
+  g_assert_cmpstr (sam_message_get_content (message), ==,
+                   "About 95 degrees Celsius because of the alti");
+
+  /* Old messages are searchable, the index is sound, and it follows new writes. */
+  g_assert_cmpuint (count_hits (store, "sourdough"), ==, 1);
+  g_assert_cmpuint (count_hits (store, "flour water"), ==, 1);
+  g_assert_cmpuint (count_hits (store, "celsius"), ==, 1);
+  g_assert_cmpint (
+      sqlite3_exec (db, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')", NULL,
+                    NULL, NULL),
+      ==, SQLITE_OK);
+  g_object_unref (sam_store_append_message (store, quick, SAM_MESSAGE_ROLE_USER,
+                                            "What about bread at altitude?", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_hits (store, "bread"), ==, 1);
+
+  /* Tables added later work. */
+  g_assert_true (sam_store_add_safety_event (store, "crisis", &error));
+  g_assert_cmpuint (sam_store_count_safety_events (store, today, "crisis", &error), ==, 1);
+  g_assert_no_error (error);
+
+  /* Opening again changes nothing. */
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_clear_pointer (&messages, g_ptr_array_unref);
+  g_clear_object (&sourdough);
+  g_clear_object (&quick);
+  g_clear_object (&store);
+  store = sam_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_hits (store, "bread"), ==, 1);
+}
+
+/* An empty file (version 0) becomes a database. */
+static void
+test_from_empty_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = new_db_path ();
+  g_autoptr (SamStore) store = NULL;
+
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  store = sam_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (_sam_store_get_db (store), "PRAGMA user_version"), ==,
+                   SAM_STORE_SCHEMA_VERSION);
+}
+
+/* A migration that fails leaves the database as it was, at its old version. */
+static void
+test_failed_migration_rolls_back (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = build_old_database (2);
+  g_autoptr (SamStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  /* Something in the way of migration 3. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE safety_events (x)", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_close (db);
+
+  store = sam_store_new_for_path (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SAM_STORE_ERROR, SAM_STORE_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM messages"), ==, 4);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM messages WHERE state = 'streaming'"), ==,
+                   1);
+  sqlite3_close (db);
+}
+
+int
+main (int argc, char *argv[])
+{
+  sam_test_init_environment ();
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint version = 1; version < SAM_STORE_SCHEMA_VERSION; version++)
+    {
+      g_autofree char *path = g_strdup_printf ("/migrations/from-version-%u", version);
+      g_test_add_data_func (path, GUINT_TO_POINTER (version), test_from_version);
+    }
+  g_test_add_func ("/migrations/from-empty-file", test_from_empty_file);
+  g_test_add_func ("/migrations/failed-migration-rolls-back", test_failed_migration_rolls_back);
+
+  return g_test_run ();
+}
