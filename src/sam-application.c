@@ -11,6 +11,8 @@
 #include "store/sam-export.h"
 #include "store/sam-import.h"
 #include "sam-application-desktop.h"
+#include "model/sam-provider-config.h"
+#include "store/sam-store.h"
 #include "ui/sam-preferences-window.h"
 #include "ui/sam-window.h"
 
@@ -20,9 +22,21 @@ struct _SamApplication
 
   GSettings             *settings;
   SamApplicationDesktop *desktop;
+  SamStore              *store;
+  SamProvider           *provider;
+  GCancellable          *provider_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (SamApplication, sam_application, ADW_TYPE_APPLICATION)
+
+enum
+{
+  PROP_0,
+  PROP_PROVIDER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 static const GOptionEntry option_entries[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
@@ -166,6 +180,48 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+provider_resolved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SamApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamProviderConfig) config = sam_provider_config_resolve_finish (result, &error);
+  g_autoptr (SamProvider) provider = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* No model set up yet is a normal state: the first reply says where to choose one. */
+  if (config == NULL)
+    g_debug ("No model provider: %s", error->message);
+  else
+    provider = sam_provider_config_create (config, NULL);
+
+  if (g_set_object (&self->provider, provider))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
+}
+
+/* Finds the model provider again from the environment, the settings and what runs locally. */
+void
+sam_application_reload_provider (SamApplication *self)
+{
+  g_return_if_fail (SAM_IS_APPLICATION (self));
+
+  g_cancellable_cancel (self->provider_cancellable);
+  g_clear_object (&self->provider_cancellable);
+  self->provider_cancellable = g_cancellable_new ();
+
+  sam_provider_config_resolve_async (self->settings, self->provider_cancellable,
+                                     provider_resolved_cb, g_object_ref (self));
+}
+
+static void
+provider_settings_changed_cb (SamApplication *self, const char *key, GSettings *settings)
+{
+  if (g_strv_contains ((const char *const[]){ "provider", "base-url", "model", NULL }, key))
+    sam_application_reload_provider (self);
+}
+
+static void
 sam_application_startup (GApplication *app)
 {
   SamApplication  *self = SAM_APPLICATION (app);
@@ -186,12 +242,14 @@ sam_application_startup (GApplication *app)
                                          (const char *[]){ "<Control>w", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-search",
                                          (const char *[]){ "<Control>f", NULL });
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-sidebar",
-                                         (const char *[]){ "F9", NULL });
 
   style_manager = adw_style_manager_get_default ();
   g_settings_bind (self->settings, "color-scheme", style_manager, "color-scheme",
                    G_SETTINGS_BIND_GET);
+
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (provider_settings_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  sam_application_reload_provider (self);
 
   self->desktop = sam_application_desktop_new (self);
 }
@@ -212,8 +270,26 @@ sam_application_finalize (GObject *object)
   SamApplication *self = SAM_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+  g_clear_object (&self->provider);
+  g_clear_object (&self->provider_cancellable);
 
   G_OBJECT_CLASS (sam_application_parent_class)->finalize (object);
+}
+
+static void
+sam_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SamApplication *self = SAM_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROVIDER:
+      g_value_set_object (value, self->provider);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -223,6 +299,11 @@ sam_application_class_init (SamApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->finalize = sam_application_finalize;
+  object_class->get_property = sam_application_get_property;
+
+  properties[PROP_PROVIDER] = g_param_spec_object ("provider", NULL, NULL, SAM_TYPE_PROVIDER,
+                                                   (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   app_class->activate = sam_application_activate;
   app_class->startup = sam_application_startup;
@@ -256,6 +337,26 @@ sam_application_get_settings (SamApplication *self)
   return self->settings;
 }
 
+/**
+ * sam_application_get_store:
+ * @self: a #SamApplication
+ * @error: where to say why the store could not be opened
+ *
+ * Opens the store of conversations on first use and keeps it for the life of the app.
+ *
+ * Returns: (transfer none) (nullable): the store
+ */
+SamStore *
+sam_application_get_store (SamApplication *self, GError **error)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
+
+  if (self->store == NULL)
+    self->store = sam_store_new (error);
+
+  return self->store;
+}
+
 /* The tray, quick reply and background side of the application; %NULL before startup. */
 SamApplicationDesktop *
 sam_application_get_desktop (SamApplication *self)
@@ -263,4 +364,13 @@ sam_application_get_desktop (SamApplication *self)
   g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
 
   return self->desktop;
+}
+
+/* The model the companion talks to, or NULL while none is set up. */
+SamProvider *
+sam_application_get_provider (SamApplication *self)
+{
+  g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
+
+  return self->provider;
 }

@@ -7,6 +7,9 @@
 
 #include <adwaita.h>
 
+#include "model/sam-provider.h"
+#include "store/sam-store.h"
+
 G_BEGIN_DECLS
 
 #define SAM_TYPE_APPLICATION (sam_application_get_type ())
@@ -15,5 +18,9 @@ G_DECLARE_FINAL_TYPE (SamApplication, sam_application, SAM, APPLICATION, AdwAppl
 
 SamApplication *sam_application_new (void);
 GSettings      *sam_application_get_settings (SamApplication *self);
+SamStore       *sam_application_get_store (SamApplication *self, GError **error);
+
+SamProvider *sam_application_get_provider (SamApplication *self);
+void         sam_application_reload_provider (SamApplication *self);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "sam-application.h"
+#include "sam-chat-view.h"
 
 G_BEGIN_DECLS
 
@@ -17,5 +18,8 @@ G_DECLARE_FINAL_TYPE (SamWindow, sam_window, SAM, WINDOW, AdwApplicationWindow)
 
 SamWindow *sam_window_new (SamApplication *application);
 void       sam_window_add_toast (SamWindow *self, AdwToast *toast);
+
+gboolean     sam_window_select_conversation (SamWindow *self, gint64 conversation_id);
+SamChatView *sam_window_get_chat_view (SamWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,546 @@
+/* sam-chat.c — one conversation in motion: a turn from the user's message to the stored reply.
+ *
+ * A turn follows DESIGN.md: the user's message is committed before anything else happens, the
+ * safety detector reads it locally before any network, the request is assembled with the
+ * safety policy, the reply streams into a stored message that is checkpointed about every
+ * half second, and it ends stored with its finish reason or its error. Stopping keeps the
+ * partial reply; an error keeps it too, and the message offers Retry.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "model/sam-model-error.h"
+#include "sam-chat.h"
+#include "sam-context.h"
+#include "sam-safety.h"
+#include "store/sam-message-list.h"
+
+#define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
+#define HISTORY_LIMIT          200
+#define TITLE_LENGTH           48
+
+struct _SamChat
+{
+  GObject parent_instance;
+
+  SamStore        *store;
+  SamConversation *conversation;
+  SamMessageList  *messages;
+  SamProvider     *provider;
+
+  /* The turn under way. */
+  GCancellable *cancellable;
+  SamMessage   *reply;
+  gint64        last_checkpoint;
+  gboolean      safety_mode;
+};
+
+G_DEFINE_FINAL_TYPE (SamChat, sam_chat, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_BUSY,
+  PROP_PROVIDER,
+  N_PROPS
+};
+
+enum
+{
+  CRISIS,
+  REPLY_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint       signals[N_SIGNALS];
+
+typedef struct
+{
+  SamChat    *self;
+  SamMessage *reply;
+} Turn;
+
+static void
+turn_free (Turn *turn)
+{
+  g_clear_object (&turn->self);
+  g_clear_object (&turn->reply);
+  g_free (turn);
+}
+
+static void
+checkpoint (SamChat *self, SamMessage *reply)
+{
+  g_autoptr (GError) error = NULL;
+
+  self->last_checkpoint = g_get_monotonic_time ();
+  if (!sam_store_checkpoint_message (self->store, reply, &error))
+    g_warning ("Could not save the reply so far: %s", error->message);
+}
+
+static void
+stream_event_cb (SamProvider *provider, const SamStreamEvent *event, gpointer user_data)
+{
+  Turn    *turn = user_data;
+  SamChat *self = turn->self;
+
+  switch (event->type)
+    {
+    case SAM_STREAM_EVENT_TEXT_DELTA:
+      sam_message_append_content (turn->reply, event->text, -1);
+      if (g_get_monotonic_time () - self->last_checkpoint >= CHECKPOINT_INTERVAL_US)
+        checkpoint (self, turn->reply);
+      break;
+    case SAM_STREAM_EVENT_USAGE:
+      sam_message_set_usage (turn->reply, event->input_tokens, event->output_tokens);
+      break;
+    case SAM_STREAM_EVENT_REASONING_DELTA:
+    case SAM_STREAM_EVENT_TOOL_CALL_DELTA:
+    case SAM_STREAM_EVENT_TOOL_CALL:
+    case SAM_STREAM_EVENT_RETRY:
+    case SAM_STREAM_EVENT_FINISH:
+    case SAM_STREAM_EVENT_ERROR:
+    default:
+      break;
+    }
+}
+
+static void
+sam_chat_end_turn (SamChat *self)
+{
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->reply);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static void
+stream_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Turn    *turn = user_data;
+  SamChat *self = turn->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) store_error = NULL;
+  g_autoptr (SamChatReply) reply = NULL;
+  const char     *finish_reason = NULL;
+  SamMessageState state = SAM_MESSAGE_STATE_COMPLETE;
+  const char     *error_message = NULL;
+
+  if (sam_provider_stream_chat_finish (SAM_PROVIDER (object), result, &reply, &error))
+    {
+      finish_reason = sam_finish_reason_to_string (sam_chat_reply_get_finish_reason (reply));
+      sam_message_set_usage (turn->reply, sam_chat_reply_get_input_tokens (reply),
+                             sam_chat_reply_get_output_tokens (reply));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+           g_error_matches (error, SAM_MODEL_ERROR, SAM_MODEL_ERROR_CANCELLED))
+    {
+      /* Stopped by the user: what was written is kept as the reply. */
+      finish_reason = "stopped";
+    }
+  else
+    {
+      state = SAM_MESSAGE_STATE_FAILED;
+      finish_reason = "error";
+      error_message = error->message;
+    }
+
+  if (!sam_store_finish_message (self->store, turn->reply, state, finish_reason, error_message,
+                                 &store_error))
+    g_warning ("Could not save the reply: %s", store_error->message);
+
+  if (self->reply == turn->reply)
+    sam_chat_end_turn (self);
+
+  g_signal_emit (self, signals[REPLY_FINISHED], 0, turn->reply);
+
+  turn_free (turn);
+}
+
+static gboolean
+sam_chat_start_turn (SamChat *self, GError **error)
+{
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (SamChatRequest) request = NULL;
+  g_autoptr (SamMessage) reply = NULL;
+  SamContextOptions options = { 0 };
+  Turn             *turn;
+
+  if (!(history =
+            sam_store_get_recent_messages (self->store, self->conversation, HISTORY_LIMIT, error)))
+    return FALSE;
+
+  options.safety_mode = self->safety_mode;
+  request = sam_context_build_request (&options, history);
+
+  if (!(reply = sam_store_begin_assistant_message (
+            self->store, self->conversation,
+            self->provider ? sam_provider_get_model (self->provider) : NULL, error)))
+    return FALSE;
+
+  if (self->provider == NULL)
+    {
+      /* No model yet: the reply says so where the user looks, with Retry for after. */
+      g_autoptr (GError) store_error = NULL;
+
+      if (!sam_store_finish_message (
+              self->store, reply, SAM_MESSAGE_STATE_FAILED, "error",
+              _ ("No model is set up yet. Choose one in Preferences → Model, then retry."),
+              &store_error))
+        g_warning ("Could not save the reply: %s", store_error->message);
+      g_signal_emit (self, signals[REPLY_FINISHED], 0, reply);
+      return TRUE;
+    }
+
+  self->cancellable = g_cancellable_new ();
+  self->reply = g_object_ref (reply);
+  self->last_checkpoint = g_get_monotonic_time ();
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+
+  turn = g_new0 (Turn, 1);
+  turn->self = g_object_ref (self);
+  turn->reply = g_object_ref (reply);
+
+  sam_provider_stream_chat_async (self->provider, request, stream_event_cb, turn, NULL,
+                                  self->cancellable, stream_finished_cb, turn);
+
+  return TRUE;
+}
+
+static char *
+title_from_message (const char *text)
+{
+  g_autofree char *line = g_strndup (text, strcspn (text, "\n"));
+  glong            length;
+
+  g_strstrip (line);
+  length = g_utf8_strlen (line, -1);
+  if (length <= TITLE_LENGTH)
+    return g_steal_pointer (&line);
+
+  {
+    g_autofree char *cut = g_utf8_substring (line, 0, TITLE_LENGTH);
+    char            *space = strrchr (cut, ' ');
+
+    if (space != NULL && space - cut > TITLE_LENGTH / 2)
+      *space = '\0';
+    return g_strconcat (cut, "…", NULL);
+  }
+}
+
+static void
+sam_chat_dispose (GObject *object)
+{
+  SamChat *self = SAM_CHAT (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->reply);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->provider);
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (sam_chat_parent_class)->dispose (object);
+}
+
+static void
+sam_chat_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SamChat *self = SAM_CHAT (object);
+
+  switch (prop_id)
+    {
+    case PROP_BUSY:
+      g_value_set_boolean (value, sam_chat_get_busy (self));
+      break;
+    case PROP_PROVIDER:
+      g_value_set_object (value, self->provider);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sam_chat_set_property_ (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  SamChat *self = SAM_CHAT (object);
+
+  switch (prop_id)
+    {
+    case PROP_PROVIDER:
+      sam_chat_set_provider (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sam_chat_class_init (SamChatClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sam_chat_dispose;
+  object_class->get_property = sam_chat_get_property;
+  object_class->set_property = sam_chat_set_property_;
+
+  properties[PROP_BUSY] =
+      g_param_spec_boolean ("busy", NULL, NULL, FALSE, (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  properties[PROP_PROVIDER] =
+      g_param_spec_object ("provider", NULL, NULL, SAM_TYPE_PROVIDER,
+                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SamChat::crisis:
+   * @kind: what the safety detector recognised, as sam_safety_kind_to_string() names it
+   *
+   * The user's message showed a risk: the app shows real help at once.
+   */
+  signals[CRISIS] = g_signal_new ("crisis", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * SamChat::reply-finished:
+   * @message: the stored reply, complete, stopped or failed
+   */
+  signals[REPLY_FINISHED] =
+      g_signal_new ("reply-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                    NULL, G_TYPE_NONE, 1, SAM_TYPE_MESSAGE);
+}
+
+static void
+sam_chat_init (SamChat *self)
+{
+}
+
+SamChat *
+sam_chat_new (SamStore *store, SamConversation *conversation, GError **error)
+{
+  g_autoptr (SamChat) self = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (store), NULL);
+  g_return_val_if_fail (SAM_IS_CONVERSATION (conversation), NULL);
+
+  self = g_object_new (SAM_TYPE_CHAT, NULL);
+  self->store = g_object_ref (store);
+  self->conversation = g_object_ref (conversation);
+
+  if (!(self->messages = sam_message_list_new (store, conversation, error)))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+SamStore *
+sam_chat_get_store (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), NULL);
+
+  return self->store;
+}
+
+SamConversation *
+sam_chat_get_conversation (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), NULL);
+
+  return self->conversation;
+}
+
+GListModel *
+sam_chat_get_messages (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), NULL);
+
+  return G_LIST_MODEL (self->messages);
+}
+
+gboolean
+sam_chat_get_busy (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), FALSE);
+
+  return self->reply != NULL;
+}
+
+SamProvider *
+sam_chat_get_provider (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), NULL);
+
+  return self->provider;
+}
+
+void
+sam_chat_set_provider (SamChat *self, SamProvider *provider)
+{
+  g_return_if_fail (SAM_IS_CHAT (self));
+  g_return_if_fail (!provider || SAM_IS_PROVIDER (provider));
+
+  if (g_set_object (&self->provider, provider))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
+}
+
+/**
+ * sam_chat_send:
+ * @self: a #SamChat
+ * @text: what the user wrote
+ * @error: where to say why nothing was sent
+ *
+ * Stores @text as the user's message, checks it for risk, and starts the reply.
+ *
+ * Returns: whether the message was stored and the turn started
+ */
+gboolean
+sam_chat_send (SamChat *self, const char *text, GError **error)
+{
+  g_autoptr (SamMessage) message = NULL;
+  SamSafetyResult result;
+
+  g_return_val_if_fail (SAM_IS_CHAT (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (sam_chat_get_busy (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _ ("Wait for the reply to finish, or stop it first."));
+      return FALSE;
+    }
+
+  /* Committed first: whatever happens next, the user's words are kept. */
+  if (!(message = sam_store_append_message (self->store, self->conversation, SAM_MESSAGE_ROLE_USER,
+                                            text, error)))
+    return FALSE;
+
+  if (g_strcmp0 (sam_conversation_get_title (self->conversation), _ ("New Conversation")) == 0)
+    {
+      g_autofree char *title = title_from_message (text);
+
+      if (*title != '\0')
+        sam_store_rename_conversation (self->store, self->conversation, title, NULL);
+    }
+
+  /* Locally, before any network: a crisis is met by the app itself, not left to the model. */
+  result = sam_safety_check (sam_safety_detector_get_default (), text);
+  self->safety_mode = sam_safety_result_is_crisis (&result);
+  if (self->safety_mode)
+    {
+      const char *kind = sam_safety_kind_to_string (result.kind);
+
+      sam_store_add_safety_event (self->store, kind, NULL);
+      g_signal_emit (self, signals[CRISIS], 0, kind);
+    }
+
+  return sam_chat_start_turn (self, error);
+}
+
+/* Stops the reply under way; what was written so far stays. */
+void
+sam_chat_stop (SamChat *self)
+{
+  g_return_if_fail (SAM_IS_CHAT (self));
+
+  g_cancellable_cancel (self->cancellable);
+}
+
+static SamMessage *
+get_last_message (SamChat *self)
+{
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+  return n_items ? g_list_model_get_item (G_LIST_MODEL (self->messages), n_items - 1) : NULL;
+}
+
+/**
+ * sam_chat_regenerate:
+ * @self: a #SamChat
+ * @error: where to say why not
+ *
+ * Replaces the last reply with a new one (also the way to retry a failed reply).
+ *
+ * Returns: whether a new reply was started
+ */
+gboolean
+sam_chat_regenerate (SamChat *self, GError **error)
+{
+  g_autoptr (SamMessage) last = NULL;
+
+  g_return_val_if_fail (SAM_IS_CHAT (self), FALSE);
+
+  if (sam_chat_get_busy (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _ ("Wait for the reply to finish, or stop it first."));
+      return FALSE;
+    }
+
+  if (!(last = get_last_message (self)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _ ("There is nothing to answer yet."));
+      return FALSE;
+    }
+
+  if (sam_message_get_role (last) != SAM_MESSAGE_ROLE_USER &&
+      !sam_store_delete_messages_from (self->store, self->conversation, sam_message_get_id (last),
+                                       error))
+    return FALSE;
+
+  return sam_chat_start_turn (self, error);
+}
+
+/**
+ * sam_chat_take_last_user_message:
+ * @self: a #SamChat
+ * @error: where to say why not
+ *
+ * Removes the last message the user wrote, and everything after it, to be edited and sent
+ * again.
+ *
+ * Returns: (transfer full) (nullable): the text of that message
+ */
+char *
+sam_chat_take_last_user_message (SamChat *self, GError **error)
+{
+  guint n_items;
+
+  g_return_val_if_fail (SAM_IS_CHAT (self), NULL);
+
+  if (sam_chat_get_busy (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _ ("Wait for the reply to finish, or stop it first."));
+      return NULL;
+    }
+
+  n_items = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+  /* Only the latest exchange can be edited; earlier ones stay as they were. */
+  for (guint i = n_items; i > 0 && i + 2 > n_items; i--)
+    {
+      g_autoptr (SamMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), i - 1);
+
+      if (sam_message_get_role (message) == SAM_MESSAGE_ROLE_USER)
+        {
+          char *text = g_strdup (sam_message_get_content (message));
+
+          if (!sam_store_delete_messages_from (self->store, self->conversation,
+                                               sam_message_get_id (message), error))
+            {
+              g_free (text);
+              return NULL;
+            }
+          return text;
+        }
+    }
+
+  return NULL;
+}

@@ -1,0 +1,599 @@
+/* sam-chat-view.c — the conversation view: messages, composer and the AI label.
+ *
+ * Messages are shown by a GtkListView, so only the rows on screen exist however long the
+ * conversation is. The view sticks to the bottom while a reply streams, and lets go as soon as
+ * the user scrolls up; a button brings them back.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sam-chat-view.h"
+#include "sam-message-row.h"
+#include "store/sam-message-list.h"
+
+/* How close to the end counts as "at the bottom", in pixels. */
+#define STICK_DISTANCE      48
+#define DRAFT_SAVE_DELAY_MS 500
+
+struct _SamChatView
+{
+  GtkWidget parent_instance;
+
+  SamChat        *chat;
+  GtkNoSelection *selection;
+  GPtrArray      *bound_items;
+
+  gboolean sticky;
+  gboolean scrolling;
+  guint    draft_timeout_id;
+
+  /* Template widgets */
+  GtkWidget         *main_box;
+  GtkRevealer       *banner_revealer;
+  GtkStack          *list_stack;
+  GtkScrolledWindow *scroller;
+  GtkListView       *list_view;
+  GtkWidget         *jump_button;
+  GtkTextView       *text_view;
+  GtkStack          *send_stack;
+  GtkWidget         *send_button;
+  GtkWidget         *stop_button;
+  GtkWidget         *ai_label;
+};
+
+G_DEFINE_FINAL_TYPE (SamChatView, sam_chat_view, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_CHAT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+show_toast (SamChatView *self, const char *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
+static void
+show_error (SamChatView *self, const GError *error)
+{
+  show_toast (self, error->message);
+}
+
+static GtkAdjustment *
+get_vadjustment (SamChatView *self)
+{
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static void
+scroll_to_bottom (SamChatView *self)
+{
+  GtkAdjustment *adjustment = get_vadjustment (self);
+
+  self->scrolling = TRUE;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                            gtk_adjustment_get_page_size (adjustment));
+  self->scrolling = FALSE;
+}
+
+static void
+set_sticky (SamChatView *self, gboolean sticky)
+{
+  self->sticky = sticky;
+  gtk_widget_set_visible (self->jump_button, !sticky);
+}
+
+static void
+vadjustment_changed_cb (SamChatView *self, GtkAdjustment *adjustment)
+{
+  if (self->sticky)
+    scroll_to_bottom (self);
+}
+
+static void
+vadjustment_value_changed_cb (SamChatView *self, GtkAdjustment *adjustment)
+{
+  double distance;
+
+  if (self->scrolling)
+    return;
+
+  distance = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) -
+             gtk_adjustment_get_value (adjustment);
+  set_sticky (self, distance <= STICK_DISTANCE);
+}
+
+static gboolean
+message_is_last_of_its_kind (GListModel *model, guint position)
+{
+  guint n_items = g_list_model_get_n_items (model);
+  g_autoptr (SamMessage) message = NULL;
+  g_autoptr (SamMessage) last = NULL;
+
+  if (n_items == 0 || position >= n_items)
+    return FALSE;
+
+  if (position == n_items - 1)
+    return TRUE;
+
+  if (position + 2 != n_items)
+    return FALSE;
+
+  /* The last user message sits just above the reply to it. */
+  message = g_list_model_get_item (model, position);
+  last = g_list_model_get_item (model, n_items - 1);
+  return sam_message_get_role (message) == SAM_MESSAGE_ROLE_USER &&
+         sam_message_get_role (last) != SAM_MESSAGE_ROLE_USER;
+}
+
+static void
+update_list_item (SamChatView *self, GtkListItem *list_item)
+{
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+  guint      position = gtk_list_item_get_position (list_item);
+
+  if (row == NULL || position == GTK_INVALID_LIST_POSITION)
+    return;
+
+  sam_message_row_set_is_last (
+      SAM_MESSAGE_ROW (row),
+      message_is_last_of_its_kind (G_LIST_MODEL (self->selection), position));
+}
+
+static void
+items_changed_cb (SamChatView *self, guint position, guint removed, guint added, GListModel *model)
+{
+  gtk_stack_set_visible_child_name (self->list_stack,
+                                    g_list_model_get_n_items (model) ? "messages" : "empty");
+
+  /* Only the rows on screen are bound; which of them is last may have changed. */
+  for (guint i = 0; i < self->bound_items->len; i++)
+    update_list_item (self, g_ptr_array_index (self->bound_items, i));
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, SamChatView *self)
+{
+  gtk_list_item_set_activatable (list_item, FALSE);
+  gtk_list_item_set_child (list_item, sam_message_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, SamChatView *self)
+{
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+
+  sam_message_row_set_message (SAM_MESSAGE_ROW (row), gtk_list_item_get_item (list_item));
+  g_ptr_array_add (self->bound_items, list_item);
+  update_list_item (self, list_item);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory, GtkListItem *list_item, SamChatView *self)
+{
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+
+  g_ptr_array_remove_fast (self->bound_items, list_item);
+  sam_message_row_set_message (SAM_MESSAGE_ROW (row), NULL);
+}
+
+static char *
+get_composer_text (SamChatView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+  GtkTextIter    start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static void
+save_draft (SamChatView *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
+
+  if (self->chat == NULL)
+    return;
+
+  text = get_composer_text (self);
+  if (g_strcmp0 (text, sam_conversation_get_draft (sam_chat_get_conversation (self->chat))) == 0)
+    return;
+
+  if (!sam_store_set_conversation_draft (sam_chat_get_store (self->chat),
+                                         sam_chat_get_conversation (self->chat), text, &error))
+    g_warning ("Could not save the draft: %s", error->message);
+}
+
+static gboolean
+save_draft_cb (gpointer data)
+{
+  SamChatView *self = data;
+
+  self->draft_timeout_id = 0;
+  save_draft (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+buffer_changed_cb (SamChatView *self, GtkTextBuffer *buffer)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.send",
+                                 self->chat != NULL && !sam_chat_get_busy (self->chat) &&
+                                     gtk_text_buffer_get_char_count (buffer) > 0);
+
+  g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
+  self->draft_timeout_id = g_timeout_add (DRAFT_SAVE_DELAY_MS, save_draft_cb, self);
+}
+
+static void
+update_busy (SamChatView *self)
+{
+  gboolean busy = self->chat != NULL && sam_chat_get_busy (self->chat);
+
+  gtk_stack_set_visible_child (self->send_stack, busy ? self->stop_button : self->send_button);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.stop", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.regenerate", self->chat != NULL && !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.retry", self->chat != NULL && !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.edit-last", self->chat != NULL && !busy);
+  buffer_changed_cb (self, gtk_text_view_get_buffer (self->text_view));
+}
+
+static void
+chat_busy_changed_cb (SamChatView *self, GParamSpec *pspec, SamChat *chat)
+{
+  update_busy (self);
+}
+
+static void
+send_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = get_composer_text (self);
+
+  if (self->chat == NULL || sam_chat_get_busy (self->chat))
+    return;
+
+  g_strstrip (text);
+  if (*text == '\0')
+    return;
+
+  set_sticky (self, TRUE);
+
+  if (!sam_chat_send (self->chat, text, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->text_view), "", 0);
+  save_draft (self);
+  scroll_to_bottom (self);
+}
+
+static void
+stop_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+
+  if (self->chat != NULL)
+    sam_chat_stop (self->chat);
+}
+
+static void
+regenerate_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+  g_autoptr (GError) error = NULL;
+
+  if (self->chat == NULL)
+    return;
+
+  set_sticky (self, TRUE);
+  if (!sam_chat_regenerate (self->chat, &error))
+    show_error (self, error);
+}
+
+static void
+edit_last_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  GtkTextBuffer   *buffer = gtk_text_view_get_buffer (self->text_view);
+
+  if (self->chat == NULL)
+    return;
+
+  if (!(text = sam_chat_take_last_user_message (self->chat, &error)))
+    {
+      if (error != NULL)
+        show_error (self, error);
+      return;
+    }
+
+  gtk_text_buffer_set_text (buffer, text, -1);
+  sam_chat_view_focus_composer (self);
+}
+
+static void
+show_toast_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  show_toast (SAM_CHAT_VIEW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+jump_to_latest_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+
+  set_sticky (self, TRUE);
+  scroll_to_bottom (self);
+}
+
+static gboolean
+text_view_key_pressed_cb (SamChatView           *self,
+                          guint                  keyval,
+                          guint                  keycode,
+                          GdkModifierType        state,
+                          GtkEventControllerKey *controller)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->text_view);
+
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter) &&
+      !(state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "chat.send", NULL);
+      return TRUE;
+    }
+
+  /* As in many chat apps, Up in an empty composer brings back the last message to edit. */
+  if (keyval == GDK_KEY_Up && gtk_text_buffer_get_char_count (buffer) == 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "chat.edit-last", NULL);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+sam_chat_view_dispose (GObject *object)
+{
+  SamChatView *self = SAM_CHAT_VIEW (object);
+
+  sam_chat_view_set_chat (self, NULL);
+  g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CHAT_VIEW);
+  g_clear_object (&self->selection);
+  g_clear_pointer (&self->bound_items, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (sam_chat_view_parent_class)->dispose (object);
+}
+
+static void
+sam_chat_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SamChatView *self = SAM_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHAT:
+      g_value_set_object (value, self->chat);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sam_chat_view_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  SamChatView *self = SAM_CHAT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHAT:
+      sam_chat_view_set_chat (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sam_chat_view_class_init (SamChatViewClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sam_chat_view_dispose;
+  object_class->get_property = sam_chat_view_get_property;
+  object_class->set_property = sam_chat_view_set_property;
+
+  properties[PROP_CHAT] =
+      g_param_spec_object ("chat", NULL, NULL, SAM_TYPE_CHAT,
+                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/sam-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, main_box);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, list_view);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, jump_button);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, send_stack);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, send_button);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, ai_label);
+
+  gtk_widget_class_install_action (widget_class, "chat.send", NULL, send_action);
+  gtk_widget_class_install_action (widget_class, "chat.stop", NULL, stop_action);
+  gtk_widget_class_install_action (widget_class, "chat.regenerate", NULL, regenerate_action);
+  gtk_widget_class_install_action (widget_class, "chat.retry", NULL, regenerate_action);
+  gtk_widget_class_install_action (widget_class, "chat.edit-last", NULL, edit_last_action);
+  gtk_widget_class_install_action (widget_class, "chat.show-toast", "s", show_toast_action);
+  gtk_widget_class_install_action (widget_class, "chat.jump-to-latest", NULL,
+                                   jump_to_latest_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "chat.stop", NULL);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "chatview");
+}
+
+static void
+sam_chat_view_init (SamChatView *self)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkEventController *key_controller;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->sticky = TRUE;
+  self->bound_items = g_ptr_array_new ();
+  self->selection = gtk_no_selection_new (NULL);
+  g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (items_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  g_signal_connect_object (get_vadjustment (self), "changed", G_CALLBACK (vadjustment_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (get_vadjustment (self), "value-changed",
+                           G_CALLBACK (vadjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
+
+  key_controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (key_controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (key_controller, "key-pressed", G_CALLBACK (text_view_key_pressed_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->text_view), key_controller);
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
+                           G_CALLBACK (buffer_changed_cb), self, G_CONNECT_SWAPPED);
+
+  update_busy (self);
+}
+
+GtkWidget *
+sam_chat_view_new (void)
+{
+  return g_object_new (SAM_TYPE_CHAT_VIEW, NULL);
+}
+
+SamChat *
+sam_chat_view_get_chat (SamChatView *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT_VIEW (self), NULL);
+
+  return self->chat;
+}
+
+void
+sam_chat_view_set_chat (SamChatView *self, SamChat *chat)
+{
+  GtkTextBuffer *buffer;
+
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+  g_return_if_fail (!chat || SAM_IS_CHAT (chat));
+
+  if (self->chat == chat)
+    return;
+
+  /* The draft of the conversation we leave is saved now, not when a timer fires. */
+  if (self->chat != NULL)
+    {
+      save_draft (self);
+      g_signal_handlers_disconnect_by_data (self->chat, self);
+    }
+
+  g_set_object (&self->chat, chat);
+
+  buffer = gtk_text_view_get_buffer (self->text_view);
+  g_signal_handlers_block_by_func (buffer, buffer_changed_cb, self);
+  if (chat != NULL)
+    {
+      const char *draft = sam_conversation_get_draft (sam_chat_get_conversation (chat));
+
+      gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
+      g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      gtk_no_selection_set_model (self->selection, sam_chat_get_messages (chat));
+    }
+  else
+    {
+      gtk_text_buffer_set_text (buffer, "", 0);
+      if (self->selection != NULL)
+        gtk_no_selection_set_model (self->selection, NULL);
+    }
+  g_signal_handlers_unblock_by_func (buffer, buffer_changed_cb, self);
+
+  gtk_stack_set_visible_child_name (
+      self->list_stack,
+      g_list_model_get_n_items (G_LIST_MODEL (self->selection)) ? "messages" : "empty");
+  set_sticky (self, TRUE);
+  scroll_to_bottom (self);
+  update_busy (self);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHAT]);
+}
+
+/* Shows @banner above the messages (the crisis resources), or hides it when NULL. */
+void
+sam_chat_view_set_banner (SamChatView *self, GtkWidget *banner)
+{
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+
+  gtk_revealer_set_child (self->banner_revealer, banner);
+  gtk_revealer_set_reveal_child (self->banner_revealer, banner != NULL);
+}
+
+void
+sam_chat_view_scroll_to_message (SamChatView *self, gint64 message_id)
+{
+  GListModel *messages;
+  guint       position = GTK_INVALID_LIST_POSITION;
+
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+
+  if (self->chat == NULL)
+    return;
+
+  messages = sam_chat_get_messages (self->chat);
+  position = sam_message_list_find (SAM_MESSAGE_LIST (messages), message_id);
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+
+  set_sticky (self, FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+void
+sam_chat_view_focus_composer (SamChatView *self)
+{
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}

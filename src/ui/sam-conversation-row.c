@@ -1,0 +1,145 @@
+/* sam-conversation-row.c — one conversation in the sidebar: title, when, pinned.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sam-conversation-row.h"
+
+struct _SamConversationRow
+{
+  GtkWidget parent_instance;
+
+  SamConversation *conversation;
+  GBinding        *title_binding;
+  GBinding        *pinned_binding;
+
+  /* Template widgets */
+  GtkWidget *box;
+  GtkLabel  *title_label;
+  GtkLabel  *time_label;
+  GtkWidget *pin_image;
+};
+
+G_DEFINE_FINAL_TYPE (SamConversationRow, sam_conversation_row, GTK_TYPE_WIDGET)
+
+/* Says when something happened the way a person would: a time today, a weekday this week,
+ * a date before that. */
+char *
+sam_format_relative_time (gint64 unix_time)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) then = g_date_time_new_from_unix_local (unix_time);
+  g_autoptr (GDateTime) today = NULL;
+  GTimeSpan age;
+
+  if (then == NULL)
+    return g_strdup ("");
+
+  today = g_date_time_new_local (g_date_time_get_year (now), g_date_time_get_month (now),
+                                 g_date_time_get_day_of_month (now), 0, 0, 0);
+  age = g_date_time_difference (today, then);
+
+  if (age <= 0)
+    /* Translators: a time of day today, see the GDateTime format codes. */
+    return g_date_time_format (then, _ ("%H:%M"));
+  if (age <= G_TIME_SPAN_DAY)
+    return g_strdup (_ ("Yesterday"));
+  if (age < 6 * G_TIME_SPAN_DAY)
+    return g_date_time_format (then, "%A");
+  if (g_date_time_get_year (then) == g_date_time_get_year (now))
+    /* Translators: a day earlier this year, see the GDateTime format codes. */
+    return g_date_time_format (then, _ ("%e %B"));
+
+  /* Translators: a day in an earlier year, see the GDateTime format codes. */
+  return g_date_time_format (then, _ ("%e %B %Y"));
+}
+
+static void
+update_time (SamConversationRow *self)
+{
+  g_autofree char *when =
+      sam_format_relative_time (sam_conversation_get_updated (self->conversation) / G_USEC_PER_SEC);
+
+  gtk_label_set_text (self->time_label, when);
+}
+
+static void
+sam_conversation_row_dispose (GObject *object)
+{
+  SamConversationRow *self = SAM_CONVERSATION_ROW (object);
+
+  sam_conversation_row_set_conversation (self, NULL);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CONVERSATION_ROW);
+
+  G_OBJECT_CLASS (sam_conversation_row_parent_class)->dispose (object);
+}
+
+static void
+sam_conversation_row_class_init (SamConversationRowClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sam_conversation_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/ui/sam-conversation-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, box);
+  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, time_label);
+  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, pin_image);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "conversationrow");
+}
+
+static void
+sam_conversation_row_init (SamConversationRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+sam_conversation_row_new (void)
+{
+  return g_object_new (SAM_TYPE_CONVERSATION_ROW, NULL);
+}
+
+SamConversation *
+sam_conversation_row_get_conversation (SamConversationRow *self)
+{
+  g_return_val_if_fail (SAM_IS_CONVERSATION_ROW (self), NULL);
+
+  return self->conversation;
+}
+
+void
+sam_conversation_row_set_conversation (SamConversationRow *self, SamConversation *conversation)
+{
+  g_return_if_fail (SAM_IS_CONVERSATION_ROW (self));
+
+  if (self->conversation == conversation)
+    return;
+
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  g_clear_pointer (&self->pinned_binding, g_binding_unbind);
+  if (self->conversation != NULL)
+    g_signal_handlers_disconnect_by_data (self->conversation, self);
+
+  g_set_object (&self->conversation, conversation);
+
+  if (conversation == NULL)
+    return;
+
+  self->title_binding = g_object_bind_property (conversation, "title", self->title_label, "label",
+                                                G_BINDING_SYNC_CREATE);
+  self->pinned_binding = g_object_bind_property (conversation, "pinned", self->pin_image, "visible",
+                                                 G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (conversation, "notify::updated", G_CALLBACK (update_time), self,
+                           G_CONNECT_SWAPPED);
+  update_time (self);
+}

@@ -1,0 +1,324 @@
+/* sam-markdown-view.c — shows Markdown as GTK widgets, cheaply extended while it streams.
+ *
+ * While a reply streams, the text only grows. Blocks before the last blank line (outside a
+ * code fence) are finished: they are rendered once into widgets and kept. Only the tail, the
+ * block being written, is parsed and rendered again on each update, so the cost of an update
+ * does not grow with the length of the reply. When streaming ends, the whole text is parsed
+ * once more so that blocks split across blank lines (loose lists) come out right.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "sam-markdown-view.h"
+#include "sam-markdown.h"
+
+struct _SamMarkdownView
+{
+  GtkWidget parent_instance;
+
+  GString *text;
+  /* Where the finished blocks end in text, and the widgets rendered from them. */
+  gsize stable_end;
+  guint n_stable_children;
+  /* Counts widgets built, so tests can see that earlier blocks are not rendered again. */
+  guint    n_rendered;
+  gboolean streaming;
+};
+
+G_DEFINE_FINAL_TYPE (SamMarkdownView, sam_markdown_view, GTK_TYPE_WIDGET)
+
+static gboolean
+restore_copy_icon_cb (gpointer data)
+{
+  GtkButton *button = data;
+
+  gtk_button_set_icon_name (button, "edit-copy-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), _ ("Copy Code"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+copy_code_clicked_cb (GtkButton *button, const char *code)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), code);
+
+  /* A moment of confirmation on the button itself, where the eyes already are. */
+  gtk_button_set_icon_name (button, "object-select-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (button), _ ("Copied"));
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 2, restore_copy_icon_cb, g_object_ref (button),
+                              g_object_unref);
+}
+
+static GtkWidget *
+create_label (const char *markup, const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_markup (GTK_LABEL (label), markup);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_widget_set_focusable (label, FALSE);
+  if (css_class)
+    gtk_widget_add_css_class (label, css_class);
+
+  return label;
+}
+
+static GtkWidget *
+create_code_block (SamMarkdownBlock *block)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *language = gtk_label_new (block->language ? block->language : "");
+  GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+  GtkWidget *code = gtk_label_new (block->code);
+
+  gtk_widget_add_css_class (box, "sam-code-block");
+  gtk_widget_add_css_class (header, "sam-code-header");
+
+  gtk_label_set_xalign (GTK_LABEL (language), 0.0);
+  gtk_widget_set_hexpand (language, TRUE);
+  gtk_widget_add_css_class (language, "dim-label");
+  gtk_widget_add_css_class (language, "caption");
+  gtk_box_append (GTK_BOX (header), language);
+
+  gtk_widget_add_css_class (copy, "flat");
+  gtk_widget_add_css_class (copy, "circular");
+  gtk_widget_set_tooltip_text (copy, _ ("Copy Code"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Copy Code"), -1);
+  g_signal_connect_data (copy, "clicked", G_CALLBACK (copy_code_clicked_cb), g_strdup (block->code),
+                         (GClosureNotify) g_free, 0);
+  gtk_box_append (GTK_BOX (header), copy);
+
+  gtk_label_set_xalign (GTK_LABEL (code), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (code), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (code), PANGO_WRAP_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (code), TRUE);
+  gtk_widget_set_focusable (code, FALSE);
+  gtk_widget_add_css_class (code, "monospace");
+  gtk_widget_add_css_class (code, "sam-code");
+
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_box_append (GTK_BOX (box), code);
+
+  return box;
+}
+
+static GtkWidget *
+create_table (SamMarkdownBlock *block)
+{
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_widget_add_css_class (grid, "sam-table");
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 18);
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+
+  for (guint i = 0; block->n_columns > 0 && i < block->cells->len; i++)
+    {
+      GtkWidget *cell = create_label (g_ptr_array_index (block->cells, i), NULL);
+
+      gtk_grid_attach (GTK_GRID (grid), cell, i % block->n_columns, i / block->n_columns, 1, 1);
+    }
+
+  return grid;
+}
+
+static GtkWidget *
+create_block_widget (SamMarkdownBlock *block)
+{
+  static const char *heading_classes[] = { "title-2", "title-3", "title-4",
+                                           "heading", "heading", "heading" };
+
+  switch (block->kind)
+    {
+    case SAM_MARKDOWN_BLOCK_HEADING:
+      return create_label (block->markup, heading_classes[CLAMP (block->level, 1, 6) - 1]);
+    case SAM_MARKDOWN_BLOCK_QUOTE:
+      return create_label (block->markup, "sam-quote");
+    case SAM_MARKDOWN_BLOCK_CODE:
+      return create_code_block (block);
+    case SAM_MARKDOWN_BLOCK_TABLE:
+      return create_table (block);
+    case SAM_MARKDOWN_BLOCK_RULE:
+      return gtk_separator_new (GTK_ORIENTATION_HORIZONTAL);
+    case SAM_MARKDOWN_BLOCK_LIST:
+    case SAM_MARKDOWN_BLOCK_PARAGRAPH:
+    default:
+      return create_label (block->markup, NULL);
+    }
+}
+
+static void
+remove_children_after (SamMarkdownView *self, guint keep)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+
+  for (guint i = 0; child != NULL && i < keep; i++)
+    child = gtk_widget_get_next_sibling (child);
+
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      gtk_widget_unparent (child);
+      child = next;
+    }
+}
+
+static guint
+render_range (SamMarkdownView *self, gsize start, gsize end)
+{
+  g_autoptr (GPtrArray) blocks = sam_markdown_parse (self->text->str + start, end - start);
+
+  for (guint i = 0; i < blocks->len; i++)
+    gtk_widget_insert_before (create_block_widget (g_ptr_array_index (blocks, i)),
+                              GTK_WIDGET (self), NULL);
+
+  self->n_rendered += blocks->len;
+
+  return blocks->len;
+}
+
+static void
+sam_markdown_view_dispose (GObject *object)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (object);
+
+  remove_children_after (self, 0);
+
+  G_OBJECT_CLASS (sam_markdown_view_parent_class)->dispose (object);
+}
+
+static void
+sam_markdown_view_finalize (GObject *object)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (object);
+
+  g_string_free (self->text, TRUE);
+
+  G_OBJECT_CLASS (sam_markdown_view_parent_class)->finalize (object);
+}
+
+static void
+sam_markdown_view_class_init (SamMarkdownViewClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sam_markdown_view_dispose;
+  object_class->finalize = sam_markdown_view_finalize;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "markdown");
+}
+
+static void
+sam_markdown_view_init (SamMarkdownView *self)
+{
+  GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+
+  self->text = g_string_new (NULL);
+
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 12);
+}
+
+GtkWidget *
+sam_markdown_view_new (void)
+{
+  return g_object_new (SAM_TYPE_MARKDOWN_VIEW, NULL);
+}
+
+const char *
+sam_markdown_view_get_text (SamMarkdownView *self)
+{
+  g_return_val_if_fail (SAM_IS_MARKDOWN_VIEW (self), NULL);
+
+  return self->text->str;
+}
+
+/**
+ * sam_markdown_view_set_text:
+ * @self: a #SamMarkdownView
+ * @text: the Markdown to show
+ *
+ * Shows @text, finished: it is parsed and rendered as a whole.
+ */
+void
+sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
+{
+  g_return_if_fail (SAM_IS_MARKDOWN_VIEW (self));
+
+  if (text == NULL)
+    text = "";
+
+  /* Nothing new: the common case when a row is bound again to the same message. */
+  if (!self->streaming && g_str_equal (text, self->text->str))
+    return;
+
+  g_string_assign (self->text, text);
+  self->streaming = FALSE;
+  self->stable_end = 0;
+  self->n_stable_children = 0;
+  remove_children_after (self, 0);
+  render_range (self, 0, self->text->len);
+}
+
+/**
+ * sam_markdown_view_stream:
+ * @self: a #SamMarkdownView
+ * @text: the Markdown written so far
+ *
+ * Shows @text while it is still being written. Between calls @text may only grow: what was
+ * shown before must be its prefix. Only the new bytes are scanned, the finished blocks are
+ * kept, and the block being written is rendered again.
+ */
+void
+sam_markdown_view_stream (SamMarkdownView *self, const char *text)
+{
+  gsize stable_end;
+
+  g_return_if_fail (SAM_IS_MARKDOWN_VIEW (self));
+
+  if (text == NULL)
+    text = "";
+
+  if (!self->streaming)
+    {
+      g_string_truncate (self->text, 0);
+      self->streaming = TRUE;
+      self->stable_end = 0;
+      self->n_stable_children = 0;
+      remove_children_after (self, 0);
+    }
+
+  g_string_append (self->text, text + self->text->len);
+
+  remove_children_after (self, self->n_stable_children);
+
+  stable_end = sam_markdown_stable_end (self->text->str, self->text->len, self->stable_end);
+  if (stable_end > self->stable_end)
+    {
+      self->n_stable_children += render_range (self, self->stable_end, stable_end);
+      self->stable_end = stable_end;
+    }
+
+  render_range (self, self->stable_end, self->text->len);
+}
+
+/* How many block widgets this view has built in its life. */
+guint
+sam_markdown_view_get_n_rendered (SamMarkdownView *self)
+{
+  g_return_val_if_fail (SAM_IS_MARKDOWN_VIEW (self), 0);
+
+  return self->n_rendered;
+}

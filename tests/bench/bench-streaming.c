@@ -1,0 +1,176 @@
+/* bench-streaming.c — streaming 20,000 tokens at 1,000 tokens/s into the conversation view.
+ *
+ * A real window, a real store and the real view: a reply is begun in the store, and tokens are
+ * appended to it from a 1 ms timer, as the provider would. Reports the longest main-loop stall
+ * (the longest gap between two timer ticks) and the cost of one update of the streaming text
+ * at the start and at the end of the reply, whose ratio shows whether the cost grows with the
+ * length of the reply.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "companion/sam-chat.h"
+#include "ui/sam-chat-view.h"
+#include "ui/sam-markdown-view.h"
+
+#define N_TOKENS 20000
+
+static const char *words[] = { "the ", "quiet ",  "morning ", "light ", "falls ",    "on ",
+                               "a ",   "letter ", "you ",     "wrote ", "**long** ", "ago, ",
+                               "and ", "`code` ", "feels ",   "near. " };
+
+typedef struct
+{
+  SamStore   *store;
+  SamMessage *reply;
+  guint       n_tokens;
+  gint64      last_tick;
+  gint64      max_gap;
+  GArray     *gaps;
+  GMainLoop  *loop;
+} Bench;
+
+static const char *
+token_at (guint i)
+{
+  /* A paragraph break every 120 tokens, a list now and then: like a long real reply. */
+  if (i % 120 == 119)
+    return "\n\n";
+  if (i % 600 == 300)
+    return "\n\n- an item\n- another item\n\n";
+  return words[i % G_N_ELEMENTS (words)];
+}
+
+static gboolean
+append_token_cb (gpointer data)
+{
+  Bench *bench = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (bench->last_tick != 0)
+    {
+      gint64 gap = now - bench->last_tick;
+
+      bench->max_gap = MAX (bench->max_gap, gap);
+      g_array_append_val (bench->gaps, gap);
+    }
+  bench->last_tick = now;
+
+  sam_message_append_content (bench->reply, token_at (bench->n_tokens), -1);
+  if (++bench->n_tokens == N_TOKENS)
+    {
+      g_main_loop_quit (bench->loop);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+compare_gaps (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Mean microseconds for one streaming update of a view already holding @length tokens. */
+static double
+update_cost (guint length)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *view = sam_markdown_view_new ();
+  g_autoptr (GString) text = g_string_new (NULL);
+  gint64 start;
+  guint  i;
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_window_set_child (GTK_WINDOW (window), scroller);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (i = 0; i < length; i++)
+    g_string_append (text, token_at (i));
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+
+  start = g_get_monotonic_time ();
+  for (guint j = 0; j < 500; j++, i++)
+    {
+      g_string_append (text, token_at (i));
+      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  return (g_get_monotonic_time () - start) / 500.0;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("samantha-bench-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "samantha.db", NULL);
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autoptr (SamChat) chat = NULL;
+  GtkWidget *window, *view;
+  Bench      bench = { 0 };
+  double     early, late;
+  gint64     p99;
+
+  gtk_init ();
+  adw_init ();
+
+  bench.store = sam_store_new_for_path (path, &error);
+  g_assert_no_error (error);
+  conversation =
+      sam_store_create_conversation (bench.store, "Bench", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_assert_no_error (error);
+  chat = sam_chat_new (bench.store, conversation, &error);
+  g_assert_no_error (error);
+
+  window = adw_window_new ();
+  view = sam_chat_view_new ();
+  sam_chat_view_set_chat (SAM_CHAT_VIEW (view), chat);
+  adw_window_set_content (ADW_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_assert_nonnull (sam_store_append_message (bench.store, conversation, SAM_MESSAGE_ROLE_USER,
+                                              "Write me something long.", &error));
+  bench.reply = sam_store_begin_assistant_message (bench.store, conversation, "bench", &error);
+  g_assert_no_error (error);
+
+  bench.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 1, append_token_cb, &bench, NULL);
+  g_main_loop_run (bench.loop);
+
+  g_array_sort (bench.gaps, compare_gaps);
+  p99 = g_array_index (bench.gaps, gint64, bench.gaps->len * 99 / 100);
+
+  early = update_cost (500);
+  late = update_cost (N_TOKENS);
+
+  g_print (
+      "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
+      bench.n_tokens, bench.max_gap / 1000.0, p99 / 1000.0);
+  g_print (
+      "streaming: update cost %.1f µs at 500 tokens, %.1f µs at %u tokens, ratio %.2f (budget: flat)\n",
+      early, late, N_TOKENS, late / early);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_clear_object (&chat);
+  g_clear_object (&bench.reply);
+  g_clear_object (&bench.store);
+  g_array_unref (bench.gaps);
+  g_main_loop_unref (bench.loop);
+  g_remove (path);
+
+  return bench.max_gap <= 8000 ? 0 : 1;
+}

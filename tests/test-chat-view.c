@@ -1,0 +1,411 @@
+/* test-chat-view.c — the conversation, driven as a user drives it, against a real server.
+ *
+ * A real window under Xvfb, a real SQLite store in a private home, and a real HTTP server on
+ * 127.0.0.1 streaming replies: send, stop, regenerate, edit-and-resend, delete with undo and
+ * search all go through the window's actions, and the results are read back from the store.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "sam-application.h"
+#include "sam-test-server.h"
+#include "sam-test-ui.h"
+#include "sam-test-util.h"
+#include "store/sam-message-list.h"
+#include "ui/sam-chat-view.h"
+#include "ui/sam-markdown-view.h"
+#include "ui/sam-window.h"
+
+static SamApplication *app;
+static SamTestServer  *server;
+
+static GtkWidget *
+template_child (gpointer widget, GType type, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+static SamWindow *
+main_window (void)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (SAM_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+provider_ready (gpointer data)
+{
+  return sam_application_get_provider (app) != NULL;
+}
+
+static SamWindow *
+open_window (void)
+{
+  SamWindow *window;
+
+  g_application_activate (G_APPLICATION (app));
+  window = main_window ();
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  g_assert_true (sam_test_ui_wait_for (provider_ready, NULL, 5000));
+  return window;
+}
+
+static SamChat *
+current_chat (SamWindow *window)
+{
+  return sam_chat_view_get_chat (sam_window_get_chat_view (window));
+}
+
+static void
+type_message (SamWindow *window, const char *text)
+{
+  GtkTextView *text_view = GTK_TEXT_VIEW (
+      template_child (sam_window_get_chat_view (window), SAM_TYPE_CHAT_VIEW, "text_view"));
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), text, -1);
+}
+
+static char *
+composer_text (SamWindow *window)
+{
+  GtkTextView *text_view = GTK_TEXT_VIEW (
+      template_child (sam_window_get_chat_view (window), SAM_TYPE_CHAT_VIEW, "text_view"));
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (text_view);
+  GtkTextIter    start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+chat_idle (gpointer data)
+{
+  return !sam_chat_get_busy (data);
+}
+
+static gboolean
+chat_busy_with_text (gpointer data)
+{
+  SamChat    *chat = data;
+  GListModel *messages = sam_chat_get_messages (chat);
+  guint       n = g_list_model_get_n_items (messages);
+  g_autoptr (SamMessage) last = n ? g_list_model_get_item (messages, n - 1) : NULL;
+
+  return sam_chat_get_busy (chat) && last != NULL && sam_message_get_content_length (last) > 0;
+}
+
+static SamMessage *
+message_at (SamChat *chat, int position)
+{
+  GListModel *messages = sam_chat_get_messages (chat);
+  guint       n = g_list_model_get_n_items (messages);
+
+  if (position < 0)
+    position += n;
+  g_assert_cmpint (position, >=, 0);
+  g_assert_cmpint (position, <, (int) n);
+  return g_list_model_get_item (messages, position);
+}
+
+static void
+start_conversation (SamWindow *window)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  g_assert_nonnull (current_chat (window));
+}
+
+static void
+test_chat_send_and_stream (void)
+{
+  const char *chunks[] = { "Hello! ",   "Here is a list:\n\n", "- one\n",
+                           "- two\n\n", "And **bold** text.",  NULL };
+  SamWindow  *window = open_window ();
+  SamChat    *chat;
+  g_autoptr (SamMessage) user = NULL;
+  g_autoptr (SamMessage) reply = NULL;
+  g_autofree char *png = NULL;
+  guint            requests = sam_test_server_get_n_requests (server);
+
+  sam_test_server_set_reply (server, chunks, 20);
+  start_conversation (window);
+  chat = current_chat (window);
+
+  type_message (window, "Hi Samantha, can you make me a list?");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sam_window_get_chat_view (window)),
+                                             "chat.send", NULL));
+
+  /* The user's message is stored before the reply starts, and the composer is empty again. */
+  user = message_at (chat, 0);
+  g_assert_cmpint (sam_message_get_role (user), ==, SAM_MESSAGE_ROLE_USER);
+  g_assert_cmpstr (sam_message_get_content (user), ==, "Hi Samantha, can you make me a list?");
+  g_assert_cmpint (sam_message_get_id (user), >, 0);
+  g_assert_true (sam_chat_get_busy (chat));
+  {
+    g_autofree char *text = composer_text (window);
+    g_assert_cmpstr (text, ==, "");
+  }
+
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 10000));
+  g_assert_cmpuint (sam_test_server_get_n_requests (server), ==, requests + 1);
+
+  reply = message_at (chat, 1);
+  g_assert_cmpint (sam_message_get_role (reply), ==, SAM_MESSAGE_ROLE_ASSISTANT);
+  g_assert_cmpint (sam_message_get_state (reply), ==, SAM_MESSAGE_STATE_COMPLETE);
+  g_assert_cmpstr (sam_message_get_content (reply), ==,
+                   "Hello! Here is a list:\n\n- one\n- two\n\nAnd **bold** text.");
+  g_assert_cmpstr (sam_message_get_finish_reason (reply), ==, "stop");
+
+  /* The request carried the safety policy and the user's words. */
+  g_assert_nonnull (strstr (sam_test_server_get_last_request (server), "can you make me a list?"));
+  g_assert_nonnull (strstr (sam_test_server_get_last_request (server), "not a person"));
+
+  /* The conversation took its title from the first message. */
+  g_assert_cmpstr (sam_conversation_get_title (sam_chat_get_conversation (chat)), ==,
+                   "Hi Samantha, can you make me a list?");
+
+  sam_test_ui_iterate (200);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "conversation");
+}
+
+static void
+test_chat_stop_keeps_partial (void)
+{
+  const char *chunks[] = { "This ", "reply ", "is ", "long ",    "and ", "slow ",
+                           "and ",  "will ",  "be ", "stopped.", NULL };
+  SamWindow  *window = open_window ();
+  g_autoptr (SamMessage) reply = NULL;
+  SamChat *chat;
+  guint    disconnected = sam_test_server_get_n_disconnected (server);
+
+  sam_test_server_set_reply (server, chunks, 150);
+  start_conversation (window);
+  chat = current_chat (window);
+  type_message (window, "Tell me something long.");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sam_window_get_chat_view (window)),
+                                             "chat.send", NULL));
+
+  g_assert_true (sam_test_ui_wait_for (chat_busy_with_text, chat, 10000));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sam_window_get_chat_view (window)),
+                                             "chat.stop", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  reply = message_at (chat, -1);
+  g_assert_cmpint (sam_message_get_state (reply), ==, SAM_MESSAGE_STATE_COMPLETE);
+  g_assert_cmpstr (sam_message_get_finish_reason (reply), ==, "stopped");
+  g_assert_true (g_str_has_prefix (sam_message_get_content (reply), "This "));
+  g_assert_false (g_str_has_suffix (sam_message_get_content (reply), "stopped."));
+
+  /* Stopping really ended the HTTP request: the server saw the client go. */
+  sam_test_ui_iterate (300);
+  g_assert_cmpuint (sam_test_server_get_n_disconnected (server), ==, disconnected + 1);
+}
+
+static void
+test_chat_regenerate_and_edit (void)
+{
+  const char *first[] = { "First answer.", NULL };
+  const char *second[] = { "Second answer.", NULL };
+  SamWindow  *window = open_window ();
+  GtkWidget  *view = GTK_WIDGET (sam_window_get_chat_view (window));
+  SamChat    *chat;
+
+  sam_test_server_set_reply (server, first, 5);
+  start_conversation (window);
+  chat = current_chat (window);
+  type_message (window, "Question one");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  /* Regenerate replaces the last reply: still two messages, new text. */
+  sam_test_server_set_reply (server, second, 5);
+  g_assert_true (gtk_widget_activate_action (view, "chat.regenerate", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (sam_chat_get_messages (chat)), ==, 2);
+  {
+    g_autoptr (SamMessage) reply = message_at (chat, 1);
+    g_assert_cmpstr (sam_message_get_content (reply), ==, "Second answer.");
+  }
+
+  /* Edit brings the last question back into the composer and removes the exchange. */
+  g_assert_true (gtk_widget_activate_action (view, "chat.edit-last", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (sam_chat_get_messages (chat)), ==, 0);
+  {
+    g_autofree char *text = composer_text (window);
+    g_assert_cmpstr (text, ==, "Question one");
+  }
+
+  type_message (window, "Question one, better put");
+  sam_test_server_set_reply (server, first, 5);
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  {
+    g_autoptr (SamMessage) user = message_at (chat, 0);
+    g_assert_cmpuint (g_list_model_get_n_items (sam_chat_get_messages (chat)), ==, 2);
+    g_assert_cmpstr (sam_message_get_content (user), ==, "Question one, better put");
+  }
+}
+
+static void
+test_chat_error_offers_retry (void)
+{
+  const char      *good[] = { "Now it works.", NULL };
+  SamWindow       *window = open_window ();
+  GtkWidget       *view = GTK_WIDGET (sam_window_get_chat_view (window));
+  SamChat         *chat;
+  g_autofree char *png = NULL;
+
+  sam_test_server_set_error (
+      server, 401,
+      "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\","
+      "\"code\":\"invalid_api_key\"}}");
+  start_conversation (window);
+  chat = current_chat (window);
+  type_message (window, "Are you there?");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  {
+    g_autoptr (SamMessage) reply = message_at (chat, -1);
+    g_assert_cmpint (sam_message_get_state (reply), ==, SAM_MESSAGE_STATE_FAILED);
+    g_assert_nonnull (sam_message_get_error (reply));
+    g_assert_cmpstr (sam_message_get_error (reply), !=, "");
+  }
+
+  sam_test_ui_iterate (100);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "conversation-error");
+
+  /* Retry, once the server is happy again, replaces the failed reply. */
+  sam_test_server_set_reply (server, good, 5);
+  g_assert_true (gtk_widget_activate_action (view, "chat.retry", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (sam_chat_get_messages (chat)), ==, 2);
+  {
+    g_autoptr (SamMessage) reply = message_at (chat, 1);
+    g_assert_cmpint (sam_message_get_state (reply), ==, SAM_MESSAGE_STATE_COMPLETE);
+    g_assert_cmpstr (sam_message_get_content (reply), ==, "Now it works.");
+  }
+}
+
+static void
+test_chat_delete_and_undo (void)
+{
+  const char      *chunks[] = { "Noted.", NULL };
+  SamWindow       *window = open_window ();
+  SamChat         *chat;
+  SamConversation *conversation;
+  g_autoptr (GError) error = NULL;
+  SamStore *store = sam_application_get_store (app, &error);
+  gint64    id;
+
+  g_assert_no_error (error);
+  sam_test_server_set_reply (server, chunks, 5);
+  start_conversation (window);
+  chat = current_chat (window);
+  conversation = sam_chat_get_conversation (chat);
+  id = sam_conversation_get_id (conversation);
+  type_message (window, "Remember the milk");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sam_window_get_chat_view (window)),
+                                             "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-conversation", NULL));
+  g_assert_null (current_chat (window));
+  g_assert_true (sam_conversation_get_deleted (conversation));
+
+  /* The toast's Undo brings it back with its messages. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo-delete", NULL));
+  g_assert_false (sam_conversation_get_deleted (conversation));
+  g_assert_true (sam_window_select_conversation (window, id));
+  g_assert_cmpuint (sam_store_count_messages (store, conversation, NULL), ==, 2);
+}
+
+static void
+test_chat_search_opens_hit (void)
+{
+  const char *chunks[] = { "Your aunt Petunia lives in Surrey.", NULL };
+  SamWindow  *window = open_window ();
+  SamChat    *chat;
+  GtkStack   *sidebar_stack = GTK_STACK (template_child (window, SAM_TYPE_WINDOW, "sidebar_stack"));
+  GtkEditable *entry = GTK_EDITABLE (template_child (window, SAM_TYPE_WINDOW, "search_entry"));
+  GtkListView *results = GTK_LIST_VIEW (template_child (window, SAM_TYPE_WINDOW, "search_list"));
+  g_autofree char *png = NULL;
+  gint64           id;
+
+  sam_test_server_set_reply (server, chunks, 5);
+  start_conversation (window);
+  chat = current_chat (window);
+  type_message (window, "Where does my aunt live?");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (sam_window_get_chat_view (window)),
+                                             "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  id = sam_conversation_get_id (sam_chat_get_conversation (chat));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  g_assert_cmpint (sam_conversation_get_id (sam_chat_get_conversation (current_chat (window))), !=,
+                   id);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-search", NULL));
+  gtk_editable_set_text (entry, "petunia");
+  g_assert_true (sam_test_ui_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped,
+                                       gtk_stack_get_child_by_name (sidebar_stack, "search"),
+                                       5000));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (sidebar_stack), ==, "search");
+  sam_test_ui_iterate (100);
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "search");
+
+  g_signal_emit_by_name (results, "activate", 0);
+  g_assert_cmpint (sam_conversation_get_id (sam_chat_get_conversation (current_chat (window))), ==,
+                   id);
+
+  gtk_editable_set_text (entry, "zyxwvut");
+  g_assert_true (sam_test_ui_wait_for ((gboolean (*) (gpointer)) gtk_widget_get_mapped,
+                                       gtk_stack_get_child_by_name (sidebar_stack, "no-results"),
+                                       5000));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-search", NULL));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  int ret;
+
+  sam_test_init_environment ();
+  gtk_test_init (&argc, &argv, NULL);
+
+  server = sam_test_server_new ();
+  g_setenv ("SAMANTHA_PROVIDER", "openai", TRUE);
+  g_setenv ("SAMANTHA_BASE_URL", sam_test_server_get_base_url (server), TRUE);
+  g_setenv ("SAMANTHA_MODEL", "test-model", TRUE);
+  g_setenv ("SAMANTHA_API_KEY", "sk-test-key", TRUE);
+
+  app = sam_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
+  g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
+  g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);
+  g_test_add_func ("/ui/chat/error-offers-retry", test_chat_error_offers_retry);
+  g_test_add_func ("/ui/chat/delete-and-undo", test_chat_delete_and_undo);
+  g_test_add_func ("/ui/chat/search-opens-hit", test_chat_search_opens_hit);
+
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  g_clear_pointer (&server, sam_test_server_free);
+  return ret;
+}
