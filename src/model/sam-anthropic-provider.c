@@ -382,7 +382,7 @@ chat_frame (SamChatStream *stream, const SamStreamFrame *frame, gpointer data, G
     }
   else if (g_str_equal (type, "message_stop"))
     {
-      sam_chat_stream_done (stream);
+      sam_chat_stream_end (stream);
     }
   /* ping, and event types added later, are ignored as the docs ask. */
 

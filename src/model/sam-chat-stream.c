@@ -565,6 +565,16 @@ sam_chat_stream_done (SamChatStream *self)
   self->done = TRUE;
 }
 
+/* The stream's end marker ([DONE], message_stop): the reply is over, and complete even if
+ * no finish reason came ("stopped, reason unknown"). */
+void
+sam_chat_stream_end (SamChatStream *self)
+{
+  if (sam_chat_reply_get_finish_reason (self->reply) == SAM_FINISH_REASON_NONE)
+    sam_chat_reply_set_finish_reason (self->reply, SAM_FINISH_REASON_OTHER, NULL);
+  self->done = TRUE;
+}
+
 /* Tolerant JSON access: servers send null where strings belong, and fields come and go. */
 
 const char *
@@ -638,71 +648,6 @@ sam_json_get_boolean (JsonObject *object, const char *member, gboolean fallback)
     return fallback;
 
   return json_node_get_boolean (node);
-}
-
-static const struct
-{
-  const char *host;
-  const char *name;
-} known_hosts[] = {
-  { "api.openai.com", "OpenAI" },
-  { "api.anthropic.com", "Anthropic" },
-  { "openrouter.ai", "OpenRouter" },
-  { "api.groq.com", "Groq" },
-  { "api.mistral.ai", "Mistral" },
-  { "generativelanguage.googleapis.com", "Gemini" },
-  { "api.deepseek.com", "DeepSeek" },
-  { "api.together.xyz", "Together AI" },
-  { "api.x.ai", "xAI" },
-};
-
-static const struct
-{
-  int         port;
-  const char *name;
-} local_servers[] = {
-  { 11434, "Ollama" },
-  { 8080, "llama.cpp" },
-  { 1234, "LM Studio" },
-  { 8000, "vLLM" },
-};
-
-/**
- * sam_provider_name_for_url:
- * @provider_id: "openai", "anthropic" or "ollama"
- * @base_url: the provider's base URL
- *
- * Returns: (transfer full): how error messages name the server: a known service or local
- *   server by its name, anything else by its host and port
- */
-char *
-sam_provider_name_for_url (const char *provider_id, const char *base_url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-  const char *host;
-  int         port;
-
-  if (g_strcmp0 (provider_id, "ollama") == 0)
-    return g_strdup ("Ollama");
-
-  if (uri == NULL || !(host = g_uri_get_host (uri)))
-    return g_strdup (base_url);
-
-  port = g_uri_get_port (uri);
-
-  for (guint i = 0; i < G_N_ELEMENTS (known_hosts); i++)
-    if (g_ascii_strcasecmp (host, known_hosts[i].host) == 0)
-      return g_strdup (known_hosts[i].name);
-
-  if (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "localhost") ||
-      g_str_equal (host, "::1"))
-    for (guint i = 0; i < G_N_ELEMENTS (local_servers); i++)
-      if (port == local_servers[i].port)
-        return g_strdup (local_servers[i].name);
-
-  if (port > 0)
-    return g_strdup_printf ("%s:%d", host, port);
-  return g_strdup (host);
 }
 
 /* base_url + path, with exactly one slash between them. */

@@ -65,6 +65,7 @@ void sam_chat_stream_tool_call (
 void sam_chat_stream_usage (SamChatStream *self, gint64 input_tokens, gint64 output_tokens);
 void sam_chat_stream_finish_reason (SamChatStream *self, const char *reason);
 void sam_chat_stream_done (SamChatStream *self);
+void sam_chat_stream_end (SamChatStream *self);
 
 /* Shared by the providers. */
 const char *sam_json_get_string (JsonObject *object, const char *member);
@@ -72,7 +73,6 @@ JsonObject *sam_json_get_object (JsonObject *object, const char *member);
 JsonArray  *sam_json_get_array (JsonObject *object, const char *member);
 gint64      sam_json_get_int (JsonObject *object, const char *member, gint64 fallback);
 gboolean    sam_json_get_boolean (JsonObject *object, const char *member, gboolean fallback);
-char       *sam_provider_name_for_url (const char *provider_id, const char *base_url);
 char       *sam_join_url (const char *base_url, const char *path);
 
 G_END_DECLS

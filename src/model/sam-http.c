@@ -536,15 +536,24 @@ send_retry_or_fail (GTask *task, GError *error, gboolean retryable, SoupMessageH
 static GError *
 timeout_error (SamHttpClient *self, SendData *send)
 {
+  guint connect_s = MAX (1, self->connect_timeout_ms / 1000);
+  guint idle_s = MAX (1, self->idle_timeout_ms / 1000);
+
   if (!send->connected)
     return g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_TIMEOUT,
-                        _ ("Could not connect to %s within %u seconds; check your connection and "
-                           "the base URL."),
-                        send->provider_name, MAX (1, self->connect_timeout_ms / 1000));
+                        g_dngettext (GETTEXT_PACKAGE,
+                                     "Could not connect to %s within %u second; check your "
+                                     "connection and the base URL.",
+                                     "Could not connect to %s within %u seconds; check your "
+                                     "connection and the base URL.",
+                                     connect_s),
+                        send->provider_name, connect_s);
 
   return g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_TIMEOUT,
-                      _ ("%s did not answer within %u seconds; try again later."),
-                      send->provider_name, MAX (1, self->idle_timeout_ms / 1000));
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "%s did not answer within %u second; try again later.",
+                                   "%s did not answer within %u seconds; try again later.", idle_s),
+                      send->provider_name, idle_s);
 }
 
 static void
@@ -819,9 +828,18 @@ read_cb (GObject *object, GAsyncResult *result, gpointer data)
   if (n >= 0)
     g_task_return_int (task, n);
   else if (read->deadline.timed_out)
-    g_task_return_new_error (task, SAM_MODEL_ERROR, SAM_MODEL_ERROR_TIMEOUT,
-                             _ ("%s stopped sending the reply for %u seconds; try again."),
-                             read->provider_name, MAX (1, read->idle_ms / 1000));
+    {
+      guint idle_s = MAX (1, read->idle_ms / 1000);
+
+      g_task_return_new_error (task, SAM_MODEL_ERROR, SAM_MODEL_ERROR_TIMEOUT,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "%s stopped sending the reply for %u second; try "
+                                            "again.",
+                                            "%s stopped sending the reply for %u seconds; try "
+                                            "again.",
+                                            idle_s),
+                               read->provider_name, idle_s);
+    }
   else
     g_task_return_error (task,
                          sam_model_error_from_transport (read->provider_name, NULL, error, NULL));

@@ -154,14 +154,17 @@ text_mentions (const char *text, const char *needle)
 static gboolean
 is_context_length (const ErrorFields *f, guint status)
 {
-  return g_strcmp0 (f->code, "context_length_exceeded") == 0 ||
-         g_strcmp0 (f->type, "exceed_context_size_error") == 0 ||
-         g_strcmp0 (f->type, "request_too_large") == 0 || status == 413 ||
-         text_mentions (f->message, "context length") ||
-         text_mentions (f->message, "context window") ||
-         text_mentions (f->message, "maximum context") ||
-         text_mentions (f->message, "context size") ||
-         text_mentions (f->message, "prompt is too long");
+  if (g_strcmp0 (f->code, "context_length_exceeded") == 0 ||
+      g_strcmp0 (f->type, "exceed_context_size_error") == 0 ||
+      g_strcmp0 (f->type, "request_too_large") == 0 || status == 413)
+    return TRUE;
+
+  /* Servers without a code for it say so in words, always with a 400. */
+  return (status == 400 || status == 0) && (text_mentions (f->message, "context length") ||
+                                            text_mentions (f->message, "context window") ||
+                                            text_mentions (f->message, "maximum context") ||
+                                            text_mentions (f->message, "context size") ||
+                                            text_mentions (f->message, "prompt is too long"));
 }
 
 static GError *

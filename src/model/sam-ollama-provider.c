@@ -330,6 +330,11 @@ chat_frame (SamChatStream *stream, const SamStreamFrame *frame, gpointer data, G
       if ((calls = sam_json_get_array (message, "tool_calls")))
         read_tool_calls (stream, calls);
     }
+  else
+    {
+      /* /api/generate streams, which end the same way, carry the text in "response". */
+      sam_chat_stream_text (stream, sam_json_get_string (line, "response"));
+    }
 
   if (sam_json_get_boolean (line, "done", FALSE))
     {

@@ -340,7 +340,10 @@ chat_frame (SamChatStream *stream, const SamStreamFrame *frame, gpointer data, G
 
   if (g_str_equal (frame->data, "[DONE]"))
     {
-      sam_chat_stream_done (stream);
+      /* The server ended the stream on purpose; without a finish reason it stopped for a
+       * reason it did not say. Only a stream that just breaks off is incomplete. */
+      sam_chat_stream_tools_done (stream);
+      sam_chat_stream_end (stream);
       return TRUE;
     }
 

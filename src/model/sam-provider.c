@@ -12,6 +12,71 @@
 
 G_DEFINE_INTERFACE (SamProvider, sam_provider, G_TYPE_OBJECT)
 
+static const struct
+{
+  const char *host;
+  const char *name;
+} known_hosts[] = {
+  { "api.openai.com", "OpenAI" },
+  { "api.anthropic.com", "Anthropic" },
+  { "openrouter.ai", "OpenRouter" },
+  { "api.groq.com", "Groq" },
+  { "api.mistral.ai", "Mistral" },
+  { "generativelanguage.googleapis.com", "Gemini" },
+  { "api.deepseek.com", "DeepSeek" },
+  { "api.together.xyz", "Together AI" },
+  { "api.x.ai", "xAI" },
+};
+
+static const struct
+{
+  int         port;
+  const char *name;
+} local_servers[] = {
+  { 11434, "Ollama" },
+  { 8080, "llama.cpp" },
+  { 1234, "LM Studio" },
+  { 8000, "vLLM" },
+};
+
+/**
+ * sam_provider_name_for_url:
+ * @provider_id: "openai", "anthropic" or "ollama"
+ * @base_url: the provider's base URL
+ *
+ * Returns: (transfer full): how error messages name the server: a known service or local
+ *   server by its name, anything else by its host and port
+ */
+char *
+sam_provider_name_for_url (const char *provider_id, const char *base_url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+  const char *host;
+  int         port;
+
+  if (g_strcmp0 (provider_id, "ollama") == 0)
+    return g_strdup ("Ollama");
+
+  if (uri == NULL || !(host = g_uri_get_host (uri)))
+    return g_strdup (base_url);
+
+  port = g_uri_get_port (uri);
+
+  for (guint i = 0; i < G_N_ELEMENTS (known_hosts); i++)
+    if (g_ascii_strcasecmp (host, known_hosts[i].host) == 0)
+      return g_strdup (known_hosts[i].name);
+
+  if (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "localhost") ||
+      g_str_equal (host, "::1"))
+    for (guint i = 0; i < G_N_ELEMENTS (local_servers); i++)
+      if (port == local_servers[i].port)
+        return g_strdup (local_servers[i].name);
+
+  if (port > 0)
+    return g_strdup_printf ("%s:%d", host, port);
+  return g_strdup (host);
+}
+
 static void
 sam_provider_real_embed_async (SamProvider        *self,
                                const char *const  *texts,

@@ -118,6 +118,8 @@ struct _SamProviderInterface
   GPtrArray *(*embed_finish) (SamProvider *self, GAsyncResult *result, GError **error);
 };
 
+char *sam_provider_name_for_url (const char *provider_id, const char *base_url);
+
 const char    *sam_provider_get_id (SamProvider *self);
 const char    *sam_provider_get_name (SamProvider *self);
 const char    *sam_provider_get_base_url (SamProvider *self);
