@@ -11,6 +11,8 @@
 #include "sam-conversation-row.h"
 #include "sam-window.h"
 #include "store/sam-conversation-list.h"
+#include "store/sam-export.h"
+#include "store/sam-import.h"
 #include "store/sam-search-hit.h"
 
 #define SEARCH_LIMIT 200
@@ -543,6 +545,115 @@ delete_conversation_action (GtkWidget *widget, const char *action_name, GVariant
 }
 
 static void
+import_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SamWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *title = NULL;
+  SamImportStats   stats = { 0 };
+
+  if (!sam_import_file_finish (SAM_STORE (object), result, &stats, &error))
+    {
+      /* Translators: %s says why an import was refused; nothing was imported. */
+      title = g_strdup_printf (_ ("Nothing was imported: %s"), error->message);
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+      return;
+    }
+
+  /* Translators: the first %u counts conversations, the second messages. */
+  title = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "Imported %u conversation with %u messages",
+                   "Imported %u conversations with %u messages", stats.conversations),
+      stats.conversations, stats.messages);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+}
+
+static void
+import_response_cb (GtkNativeDialog *dialog, int response, SamWindow *self)
+{
+  g_autoptr (GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))))
+    sam_import_file_async (self->store, file, NULL, import_finished_cb, g_object_ref (self));
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+import_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamWindow *self = SAM_WINDOW (widget);
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *dialog;
+
+  if (self->store == NULL)
+    return;
+
+  dialog = gtk_file_chooser_native_new (_ ("Import Conversations"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"), _ ("_Cancel"));
+  gtk_file_filter_set_name (filter, _ ("ChatGPT or Samantha export"));
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (import_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+export_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SamWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *title = NULL;
+  SamExportStats   stats = { 0 };
+
+  if (!sam_export_to_directory_finish (SAM_STORE (object), result, &stats, &error))
+    {
+      show_error_toast (self, error);
+      return;
+    }
+
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u conversation",
+                                        "Exported %u conversations", stats.conversations),
+                           stats.conversations);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog, int response, SamWindow *self)
+{
+  g_autoptr (GFile) folder = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog))))
+    sam_export_to_directory_async (self->store, folder, NULL, export_finished_cb,
+                                   g_object_ref (self));
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  SamWindow            *self = SAM_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+
+  if (self->store == NULL)
+    return;
+
+  dialog = gtk_file_chooser_native_new (_ ("Export Conversations to a Folder"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _ ("_Export"),
+                                        _ ("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
 provider_changed_cb (SamWindow *self, GParamSpec *pspec, SamApplication *app)
 {
   GHashTableIter iter;
@@ -688,6 +799,8 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.delete-conversation", NULL,
                                    delete_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.undo-delete", NULL, undo_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_property_action (widget_class, "win.pin-conversation",
                                             "conversation-pinned");
 
