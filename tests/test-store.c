@@ -597,12 +597,15 @@ test_interrupted (void)
   g_assert_cmpstr (text, ==, "streaming");
   g_clear_pointer (&text, g_free);
 
-  /* ...and closing the store that streams it marks it interrupted. */
+  /* ...and closing the store that streams it marks it interrupted, with the text that
+   * arrived after the last checkpoint. */
+  sam_message_append_content (live, "kept on close", -1);
   g_clear_pointer (&recent, g_ptr_array_unref);
   g_clear_object (&conversation);
   g_clear_object (&store);
-  text = query_text (raw, "SELECT state FROM messages ORDER BY id DESC LIMIT 1");
-  g_assert_cmpstr (text, ==, "interrupted");
+  text = query_text (raw, "SELECT state || '|' || content FROM messages ORDER BY id DESC LIMIT 1");
+  g_assert_cmpstr (text, ==, "interrupted|kept on close");
+  g_assert_cmpint (sam_message_get_state (live), ==, SAM_MESSAGE_STATE_INTERRUPTED);
 
   g_clear_object (&other);
   g_clear_pointer (&raw, sqlite3_close);

@@ -510,23 +510,35 @@ sam_store_dispose (GObject *object)
   GHashTableIter iter;
   gpointer       key;
 
-  /* Replies this store began and never finished are interrupted now, not at the next start. */
+  /* Replies this store began and never finished are interrupted now, not at the next start,
+   * with whatever text arrived after their last checkpoint. */
   if (self->db && self->streaming && g_hash_table_size (self->streaming) > 0)
     {
       g_autoptr (sqlite3_stmt) stmt = NULL;
 
       if (sqlite3_prepare_v2 (self->db,
-                              "UPDATE messages SET state = 'interrupted', writer_pid = NULL "
+                              "UPDATE messages SET state = 'interrupted', writer_pid = NULL, "
+                              "content = ifnull (?2, content) "
                               "WHERE id = ?1 AND state = 'streaming'",
                               -1, &stmt, NULL) == SQLITE_OK)
         {
           g_hash_table_iter_init (&iter, self->streaming);
           while (g_hash_table_iter_next (&iter, &key, NULL))
             {
+              LiveMessage *live = g_hash_table_lookup (self->messages, key);
+
               sqlite3_reset (stmt);
               sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
+              if (live && live->message)
+                sqlite3_bind_text (stmt, 2, sam_message_get_content (live->message), -1,
+                                   SQLITE_STATIC);
+              else
+                sqlite3_bind_null (stmt, 2);
               if (sqlite3_step (stmt) != SQLITE_DONE)
                 g_warning ("Could not mark a reply interrupted: %s", sqlite3_errmsg (self->db));
+              else if (live && live->message)
+                _sam_message_set_finished (live->message, SAM_MESSAGE_STATE_INTERRUPTED, NULL,
+                                           NULL);
             }
         }
       g_hash_table_remove_all (self->streaming);
