@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* The mock watcher lives on a second connection to the test's private bus, as a desktop would.
- * The item is served from this thread's main context, so every call from the "desktop" side is
- * asynchronous with the main context iterated; a _sync call would deadlock. */
+/* The mock watcher (sam-test-watcher.c) lives on a second connection to the test's private bus,
+ * as a desktop would, and calls the item asynchronously: the item is served from this thread's
+ * main context. */
 
 #include "config.h"
 
@@ -16,221 +16,18 @@
 #include "sam-application.h"
 #include "sam-test-ui.h"
 #include "sam-test-util.h"
+#include "sam-test-watcher.h"
 #include "ui/sam-quick-reply-window.h"
 #include "ui/sam-window.h"
 
-#define WATCHER_NAME "org.kde.StatusNotifierWatcher"
 #define WATCHER_PATH "/StatusNotifierWatcher"
 #define ITEM_IFACE   "org.kde.StatusNotifierItem"
 #define MENU_IFACE   "com.canonical.dbusmenu"
 
-static const char watcher_xml[] =
-    "<node>"
-    "  <interface name='org.kde.StatusNotifierWatcher'>"
-    "    <method name='RegisterStatusNotifierItem'>"
-    "      <arg name='service' type='s' direction='in'/>"
-    "    </method>"
-    "    <method name='RegisterStatusNotifierHost'>"
-    "      <arg name='service' type='s' direction='in'/>"
-    "    </method>"
-    "    <property name='RegisteredStatusNotifierItems' type='as' access='read'/>"
-    "    <property name='IsStatusNotifierHostRegistered' type='b' access='read'/>"
-    "    <property name='ProtocolVersion' type='i' access='read'/>"
-    "    <signal name='StatusNotifierItemRegistered'><arg type='s'/></signal>"
-    "    <signal name='StatusNotifierItemUnregistered'><arg type='s'/></signal>"
-    "    <signal name='StatusNotifierHostRegistered'/>"
-    "    <signal name='StatusNotifierHostUnregistered'/>"
-    "  </interface>"
-    "</node>";
-
-/* The desktop side: a connection of its own with the mock watcher on it. */
-static struct
-{
-  GDBusConnection *connection;
-  GDBusNodeInfo   *node_info;
-  guint            object_id;
-  guint            owner_id;
-  gboolean         owned;
-  gboolean         host_registered;
-  guint            registrations;
-  char            *sender;
-  char            *service;
-  GPtrArray       *signals;
-} desktop;
-
+static SamTestWatcher *desktop;
 static SamApplication *app;
 
 static const char *const no_names[] = { NULL };
-
-static void
-watcher_method_call (GDBusConnection       *connection,
-                     const char            *sender,
-                     const char            *object_path,
-                     const char            *interface_name,
-                     const char            *method_name,
-                     GVariant              *parameters,
-                     GDBusMethodInvocation *invocation,
-                     gpointer               user_data)
-{
-  if (g_str_equal (method_name, "RegisterStatusNotifierItem"))
-    {
-      g_free (desktop.sender);
-      g_free (desktop.service);
-      desktop.sender = g_strdup (sender);
-      g_variant_get (parameters, "(s)", &desktop.service);
-      desktop.registrations++;
-    }
-
-  g_dbus_method_invocation_return_value (invocation, NULL);
-}
-
-static GVariant *
-watcher_get_property (GDBusConnection *connection,
-                      const char      *sender,
-                      const char      *object_path,
-                      const char      *interface_name,
-                      const char      *property_name,
-                      GError         **error,
-                      gpointer         user_data)
-{
-  if (g_str_equal (property_name, "IsStatusNotifierHostRegistered"))
-    return g_variant_new_boolean (desktop.host_registered);
-  if (g_str_equal (property_name, "ProtocolVersion"))
-    return g_variant_new_int32 (0);
-  return g_variant_new_strv (NULL, 0);
-}
-
-static const GDBusInterfaceVTable watcher_vtable = {
-  watcher_method_call,
-  watcher_get_property,
-  NULL,
-};
-
-static void
-name_acquired_cb (GDBusConnection *connection, const char *name, gpointer user_data)
-{
-  desktop.owned = TRUE;
-}
-
-static void
-name_lost_cb (GDBusConnection *connection, const char *name, gpointer user_data)
-{
-  desktop.owned = FALSE;
-}
-
-static gboolean
-watcher_is_owned (gpointer data)
-{
-  return desktop.owned;
-}
-
-static void
-watcher_appear (void)
-{
-  g_assert_cmpuint (desktop.owner_id, ==, 0);
-  desktop.owner_id =
-      g_bus_own_name_on_connection (desktop.connection, WATCHER_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                    name_acquired_cb, name_lost_cb, NULL, NULL);
-  g_assert_true (sam_test_ui_wait_for (watcher_is_owned, NULL, 5000));
-}
-
-static void
-watcher_vanish (void)
-{
-  g_clear_handle_id (&desktop.owner_id, g_bus_unown_name);
-  desktop.owned = FALSE;
-}
-
-static void
-desktop_signal_cb (GDBusConnection *connection,
-                   const char      *sender_name,
-                   const char      *object_path,
-                   const char      *interface_name,
-                   const char      *signal_name,
-                   GVariant        *parameters,
-                   gpointer         user_data)
-{
-  g_autofree char *printed = g_variant_print (parameters, FALSE);
-
-  g_ptr_array_add (desktop.signals, g_strdup_printf ("%s %s", signal_name, printed));
-}
-
-static void
-desktop_setup (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *address = NULL;
-
-  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-  desktop.connection =
-      g_dbus_connection_new_for_address_sync (address,
-                                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                              NULL, NULL, &error);
-  g_assert_no_error (error);
-
-  desktop.node_info = g_dbus_node_info_new_for_xml (watcher_xml, &error);
-  g_assert_no_error (error);
-  desktop.object_id = g_dbus_connection_register_object (desktop.connection, WATCHER_PATH,
-                                                         desktop.node_info->interfaces[0],
-                                                         &watcher_vtable, NULL, NULL, &error);
-  g_assert_no_error (error);
-  desktop.host_registered = TRUE;
-  desktop.signals = g_ptr_array_new_with_free_func (g_free);
-
-  g_dbus_connection_signal_subscribe (desktop.connection, NULL, NULL, NULL, NULL, NULL,
-                                      G_DBUS_SIGNAL_FLAGS_NONE, desktop_signal_cb, NULL, NULL);
-}
-
-/* Calls from the desktop side, asynchronously, iterating the main context until the reply. */
-
-typedef struct
-{
-  gboolean  done;
-  GVariant *reply;
-  GError   *error;
-} Call;
-
-static void
-call_done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  Call *call = user_data;
-
-  call->reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &call->error);
-  call->done = TRUE;
-}
-
-static void
-desktop_call_start (const char *dest,
-                    const char *path,
-                    const char *iface,
-                    const char *method,
-                    GVariant   *parameters,
-                    Call       *call)
-{
-  g_dbus_connection_call (desktop.connection, dest, path, iface, method, parameters, NULL,
-                          G_DBUS_CALL_FLAGS_NONE, 5000, NULL, call_done_cb, call);
-}
-
-static GVariant *
-desktop_call_full (const char *dest,
-                   const char *path,
-                   const char *iface,
-                   const char *method,
-                   GVariant   *parameters,
-                   GError    **error)
-{
-  Call call = { 0 };
-
-  desktop_call_start (dest, path, iface, method, parameters, &call);
-  while (!call.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (call.error != NULL)
-    g_propagate_error (error, call.error);
-  return call.reply;
-}
 
 static const char *
 app_name (void)
@@ -245,7 +42,7 @@ app_call (const char *path, const char *iface, const char *method, GVariant *par
   g_autoptr (GError) error = NULL;
   GVariant *reply;
 
-  reply = desktop_call_full (app_name (), path, iface, method, parameters, &error);
+  reply = sam_test_watcher_call (desktop, app_name (), path, iface, method, parameters, &error);
   g_assert_no_error (error);
   return reply;
 }
@@ -289,7 +86,7 @@ tray_is_available (gpointer data)
 static gboolean
 registrations_reach (gpointer data)
 {
-  return desktop.registrations >= GPOINTER_TO_UINT (data);
+  return desktop->registrations >= GPOINTER_TO_UINT (data);
 }
 
 static GtkWindow *
@@ -371,8 +168,8 @@ test_tray_process_quit (void)
   Wait             wait = { 0 };
   gint64           start;
 
-  watcher_appear ();
-  desktop.registrations = 0;
+  sam_test_watcher_appear (desktop);
+  desktop->registrations = 0;
 
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("SAMANTHA_EXE"), NULL);
   g_assert_no_error (error);
@@ -380,27 +177,28 @@ test_tray_process_quit (void)
 
   g_assert_true (sam_test_ui_wait_for (registrations_reach, GUINT_TO_POINTER (1), 10000));
   g_assert_false (wait.done);
-  g_assert_cmpstr (desktop.service, ==, SAM_TRAY_ITEM_PATH);
-  sender = g_strdup (desktop.sender);
+  g_assert_cmpstr (desktop->service, ==, SAM_TRAY_ITEM_PATH);
+  sender = g_strdup (desktop->sender);
 
-  reply = desktop_call_full (sender, SAM_TRAY_ITEM_PATH, "org.freedesktop.DBus.Properties", "Get",
-                             g_variant_new ("(ss)", ITEM_IFACE, "Id"), &error);
+  reply =
+      sam_test_watcher_call (desktop, sender, SAM_TRAY_ITEM_PATH, "org.freedesktop.DBus.Properties",
+                             "Get", g_variant_new ("(ss)", ITEM_IFACE, "Id"), &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(v)", &value);
   g_assert_cmpstr (g_variant_get_string (value, NULL), ==, APP_ID);
   g_clear_pointer (&reply, g_variant_unref);
 
   /* A left click opens quick reply and leaves the app running. */
-  reply = desktop_call_full (sender, SAM_TRAY_ITEM_PATH, ITEM_IFACE, "Activate",
-                             g_variant_new ("(ii)", 0, 0), &error);
+  reply = sam_test_watcher_call (desktop, sender, SAM_TRAY_ITEM_PATH, ITEM_IFACE, "Activate",
+                                 g_variant_new ("(ii)", 0, 0), &error);
   g_assert_no_error (error);
   g_clear_pointer (&reply, g_variant_unref);
   sam_test_ui_iterate (200);
   g_assert_false (wait.done);
 
   /* The fifth entry is Quit. */
-  reply = desktop_call_full (sender, SAM_TRAY_MENU_PATH, MENU_IFACE, "GetLayout",
-                             g_variant_new ("(ii^as)", 0, -1, no_names), &error);
+  reply = sam_test_watcher_call (desktop, sender, SAM_TRAY_MENU_PATH, MENU_IFACE, "GetLayout",
+                                 g_variant_new ("(ii^as)", 0, -1, no_names), &error);
   g_assert_no_error (error);
   layout = g_variant_get_child_value (reply, 1);
   children = g_variant_get_child_value (layout, 2);
@@ -411,9 +209,9 @@ test_tray_process_quit (void)
   g_clear_pointer (&reply, g_variant_unref);
 
   start = g_get_monotonic_time ();
-  reply = desktop_call_full (sender, SAM_TRAY_MENU_PATH, MENU_IFACE, "Event",
-                             g_variant_new ("(isvu)", 5, "clicked", g_variant_new_int32 (0), 0),
-                             &error);
+  reply = sam_test_watcher_call (desktop, sender, SAM_TRAY_MENU_PATH, MENU_IFACE, "Event",
+                                 g_variant_new ("(isvu)", 5, "clicked", g_variant_new_int32 (0), 0),
+                                 &error);
   g_assert_no_error (error);
 
   g_assert_true (sam_test_ui_wait_for (wait_is_done, &wait, 10000));
@@ -422,34 +220,34 @@ test_tray_process_quit (void)
   g_test_message ("Quit from the tray menu ended the process in %.0f ms",
                   (g_get_monotonic_time () - start) / 1000.0);
 
-  watcher_vanish ();
+  sam_test_watcher_vanish (desktop);
 }
 
 static void
 test_tray_no_watcher (void)
 {
-  desktop.registrations = 0;
+  desktop->registrations = 0;
   start_app ();
 
   /* Stock GNOME Shell: nobody shows the icon, so nothing may hide into it. */
   sam_test_ui_iterate (100);
   g_assert_false (sam_tray_get_available (app_tray ()));
   g_assert_false (sam_application_desktop_get_held (app_desktop ()));
-  g_assert_cmpuint (desktop.registrations, ==, 0);
+  g_assert_cmpuint (desktop->registrations, ==, 0);
 }
 
 static void
 test_tray_register (void)
 {
-  desktop.registrations = 0;
-  watcher_appear ();
+  desktop->registrations = 0;
+  sam_test_watcher_appear (desktop);
 
   g_assert_true (sam_test_ui_wait_for (registrations_reach, GUINT_TO_POINTER (1), 5000));
   g_assert_true (sam_test_ui_wait_for (tray_is_available, GINT_TO_POINTER (TRUE), 5000));
 
   /* By object path, from the app's own unique name: no org.kde.* name is owned. */
-  g_assert_cmpstr (desktop.sender, ==, app_name ());
-  g_assert_cmpstr (desktop.service, ==, SAM_TRAY_ITEM_PATH);
+  g_assert_cmpstr (desktop->sender, ==, app_name ());
+  g_assert_cmpstr (desktop->service, ==, SAM_TRAY_ITEM_PATH);
   g_assert_true (sam_application_desktop_get_held (app_desktop ()));
 }
 
@@ -512,8 +310,9 @@ static void
 test_tray_activate (void)
 {
   g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
   SamQuickReplyWindow *quick_reply;
-  Call                 call = { 0 };
+  SamTestCall          call;
   gint64               start;
   double               mapped_ms;
   double               drawn_ms;
@@ -523,8 +322,8 @@ test_tray_activate (void)
 
   /* Measured from the moment the desktop sends the click. */
   start = g_get_monotonic_time ();
-  desktop_call_start (app_name (), SAM_TRAY_ITEM_PATH, ITEM_IFACE, "Activate",
-                      g_variant_new ("(ii)", 10, 10), &call);
+  sam_test_watcher_call_start (desktop, app_name (), SAM_TRAY_ITEM_PATH, ITEM_IFACE, "Activate",
+                               g_variant_new ("(ii)", 10, 10), &call);
   g_assert_true (sam_test_ui_wait_for (window_is_mapped,
                                        GSIZE_TO_POINTER (SAM_TYPE_QUICK_REPLY_WINDOW), 2000));
   mapped_ms = (g_get_monotonic_time () - start) / 1000.0;
@@ -536,10 +335,9 @@ test_tray_activate (void)
                   drawn_ms);
   g_assert_cmpfloat (mapped_ms, <, 200.0);
 
-  while (!call.done)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_no_error (call.error);
-  g_clear_pointer (&call.reply, g_variant_unref);
+  reply = sam_test_call_wait (&call, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&reply, g_variant_unref);
 
   /* The "Quick replies" conversation, with the entry ready for typing. */
   g_assert_cmpstr (sam_quick_reply_window_get_conversation_id (quick_reply), ==, "");
@@ -590,13 +388,7 @@ menu_click (int id)
 static gboolean
 signal_seen (gpointer data)
 {
-  for (guint i = 0; i < desktop.signals->len; i++)
-    {
-      if (g_str_has_prefix (g_ptr_array_index (desktop.signals, i), data))
-        return TRUE;
-    }
-
-  return FALSE;
+  return sam_test_watcher_saw_signal (desktop, data);
 }
 
 static void
@@ -679,7 +471,7 @@ test_tray_menu (void)
   close_windows ();
 
   /* Do Not Disturb toggles the setting, and the menu tells the host. */
-  g_ptr_array_set_size (desktop.signals, 0);
+  g_ptr_array_set_size (desktop->signals, 0);
   menu_click (3);
   g_assert_true (g_settings_get_boolean (settings, "do-not-disturb"));
   g_assert_true (sam_test_ui_wait_for (signal_seen, "ItemsPropertiesUpdated ([(3,", 2000));
@@ -720,9 +512,9 @@ test_tray_menu (void)
   g_assert_cmpuint (g_variant_get_uint32 (value), ==, 3);
   g_clear_pointer (&reply, g_variant_unref);
 
-  reply = desktop_call_full (app_name (), SAM_TRAY_MENU_PATH, MENU_IFACE, "Event",
-                             g_variant_new ("(isvu)", 42, "clicked", g_variant_new_int32 (0), 0),
-                             &error);
+  reply = sam_test_watcher_call (
+      desktop, app_name (), SAM_TRAY_MENU_PATH, MENU_IFACE, "Event",
+      g_variant_new ("(isvu)", 42, "clicked", g_variant_new_int32 (0), 0), &error);
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
   g_assert_null (reply);
 }
@@ -730,18 +522,18 @@ test_tray_menu (void)
 static void
 test_tray_watcher_restarts (void)
 {
-  guint before = desktop.registrations;
+  guint before = desktop->registrations;
 
   /* The watcher goes away (the shell extension is turned off): nothing to hide into. */
-  watcher_vanish ();
+  sam_test_watcher_vanish (desktop);
   g_assert_true (sam_test_ui_wait_for (tray_is_available, GINT_TO_POINTER (FALSE), 5000));
   g_assert_false (sam_application_desktop_get_held (app_desktop ()));
 
   /* It comes back, knowing no items: the tray registers again. */
-  watcher_appear ();
+  sam_test_watcher_appear (desktop);
   g_assert_true (sam_test_ui_wait_for (registrations_reach, GUINT_TO_POINTER (before + 1), 5000));
   g_assert_true (sam_test_ui_wait_for (tray_is_available, GINT_TO_POINTER (TRUE), 5000));
-  g_assert_cmpstr (desktop.sender, ==, app_name ());
+  g_assert_cmpstr (desktop->sender, ==, app_name ());
   g_assert_true (sam_application_desktop_get_held (app_desktop ()));
 }
 
@@ -752,19 +544,19 @@ test_tray_no_host (void)
   guint before;
 
   /* A watcher without a host shows nothing. */
-  watcher_vanish ();
+  sam_test_watcher_vanish (desktop);
   g_assert_true (sam_test_ui_wait_for (tray_is_available, GINT_TO_POINTER (FALSE), 5000));
-  desktop.host_registered = FALSE;
-  before = desktop.registrations;
-  watcher_appear ();
+  desktop->host_registered = FALSE;
+  before = desktop->registrations;
+  sam_test_watcher_appear (desktop);
   g_assert_true (sam_test_ui_wait_for (registrations_reach, GUINT_TO_POINTER (before + 1), 5000));
   sam_test_ui_iterate (100);
   g_assert_false (sam_tray_get_available (app_tray ()));
   g_assert_false (sam_application_desktop_get_held (app_desktop ()));
 
   /* Until a host registers. */
-  desktop.host_registered = TRUE;
-  g_dbus_connection_emit_signal (desktop.connection, NULL, WATCHER_PATH,
+  desktop->host_registered = TRUE;
+  g_dbus_connection_emit_signal (desktop->connection, NULL, WATCHER_PATH,
                                  "org.kde.StatusNotifierWatcher", "StatusNotifierHostRegistered",
                                  NULL, &error);
   g_assert_no_error (error);
@@ -779,7 +571,7 @@ test_tray_hidden (void)
   g_autoptr (GVariant) value = NULL;
 
   /* Turned off in the preferences: Passive, which hosts do not show, and no holding on. */
-  g_ptr_array_set_size (desktop.signals, 0);
+  g_ptr_array_set_size (desktop->signals, 0);
   g_settings_set_boolean (settings, "show-in-tray", FALSE);
   g_assert_true (sam_test_ui_wait_for (signal_seen, "NewStatus ('Passive',)", 2000));
   value = item_property ("Status");
@@ -809,7 +601,7 @@ main (int argc, char *argv[])
   sam_test_init_environment ();
   gtk_test_init (&argc, &argv, NULL);
 
-  desktop_setup ();
+  desktop = sam_test_watcher_new ();
 
   /* First, while this process has not taken the app's name: the real binary. */
   g_test_add_func ("/tray/process-quit", test_tray_process_quit);
@@ -827,5 +619,6 @@ main (int argc, char *argv[])
   if (app != NULL)
     close_windows ();
   g_clear_object (&app);
+  g_clear_pointer (&desktop, sam_test_watcher_free);
   return ret;
 }
