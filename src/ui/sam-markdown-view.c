@@ -23,8 +23,8 @@ struct _SamMarkdownView
 
   GString *text;
   /* Where the finished blocks end in text, and the widgets rendered from them. */
-  gsize stable_end;
-  guint n_stable_children;
+  gsize      stable_end;
+  GtkWidget *last_stable_child;
   /* Counts widgets built, so tests can see that earlier blocks are not rendered again. */
   guint    n_rendered;
   gboolean streaming;
@@ -156,13 +156,12 @@ create_block_widget (SamMarkdownBlock *block)
     }
 }
 
+/* Removes the widgets after the finished blocks: the tail, or everything when none is finished. */
 static void
-remove_children_after (SamMarkdownView *self, guint keep)
+remove_tail (SamMarkdownView *self)
 {
-  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
-
-  for (guint i = 0; child != NULL && i < keep; i++)
-    child = gtk_widget_get_next_sibling (child);
+  GtkWidget *child = self->last_stable_child ? gtk_widget_get_next_sibling (self->last_stable_child)
+                                             : gtk_widget_get_first_child (GTK_WIDGET (self));
 
   while (child != NULL)
     {
@@ -173,18 +172,64 @@ remove_children_after (SamMarkdownView *self, guint keep)
     }
 }
 
-static guint
+static void
+clear (SamMarkdownView *self)
+{
+  self->stable_end = 0;
+  self->last_stable_child = NULL;
+  remove_tail (self);
+}
+
+static void
+render_blocks (SamMarkdownView *self, GPtrArray *blocks)
+{
+  for (guint i = 0; i < blocks->len; i++)
+    {
+      SamMarkdownBlock *block = g_ptr_array_index (blocks, i);
+      GtkWidget        *widget = create_block_widget (block);
+
+      g_object_set_data (G_OBJECT (widget), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
+      gtk_widget_insert_before (widget, GTK_WIDGET (self), NULL);
+    }
+
+  self->n_rendered += blocks->len;
+}
+
+static void
 render_range (SamMarkdownView *self, gsize start, gsize end)
 {
   g_autoptr (GPtrArray) blocks = sam_markdown_parse (self->text->str + start, end - start);
 
-  for (guint i = 0; i < blocks->len; i++)
-    gtk_widget_insert_before (create_block_widget (g_ptr_array_index (blocks, i)),
-                              GTK_WIDGET (self), NULL);
+  render_blocks (self, blocks);
+}
 
-  self->n_rendered += blocks->len;
+/* Renders the block being written. Most of the time it is one paragraph that was a paragraph
+ * a moment ago too: then its label only gets new markup, and no widget is built. */
+static void
+render_tail (SamMarkdownView *self)
+{
+  g_autoptr (GPtrArray) blocks =
+      sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
+  GtkWidget *tail = self->last_stable_child ? gtk_widget_get_next_sibling (self->last_stable_child)
+                                            : gtk_widget_get_first_child (GTK_WIDGET (self));
 
-  return blocks->len;
+  if (blocks->len == 1 && tail != NULL && gtk_widget_get_next_sibling (tail) == NULL &&
+      GTK_IS_LABEL (tail))
+    {
+      SamMarkdownBlock *block = g_ptr_array_index (blocks, 0);
+
+      if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) ==
+              block->kind + 1 &&
+          (block->kind == SAM_MARKDOWN_BLOCK_PARAGRAPH || block->kind == SAM_MARKDOWN_BLOCK_LIST ||
+           block->kind == SAM_MARKDOWN_BLOCK_QUOTE))
+        {
+          gtk_label_set_markup (GTK_LABEL (tail), block->markup);
+          return;
+        }
+    }
+
+  remove_tail (self);
+  render_blocks (self, blocks);
 }
 
 static void
@@ -192,7 +237,7 @@ sam_markdown_view_dispose (GObject *object)
 {
   SamMarkdownView *self = SAM_MARKDOWN_VIEW (object);
 
-  remove_children_after (self, 0);
+  clear (self);
 
   G_OBJECT_CLASS (sam_markdown_view_parent_class)->dispose (object);
 }
@@ -266,9 +311,7 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
 
   g_string_assign (self->text, text);
   self->streaming = FALSE;
-  self->stable_end = 0;
-  self->n_stable_children = 0;
-  remove_children_after (self, 0);
+  clear (self);
   render_range (self, 0, self->text->len);
 }
 
@@ -295,23 +338,22 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
     {
       g_string_truncate (self->text, 0);
       self->streaming = TRUE;
-      self->stable_end = 0;
-      self->n_stable_children = 0;
-      remove_children_after (self, 0);
+      clear (self);
     }
 
   g_string_append (self->text, text + self->text->len);
 
-  remove_children_after (self, self->n_stable_children);
-
   stable_end = sam_markdown_stable_end (self->text->str, self->text->len, self->stable_end);
   if (stable_end > self->stable_end)
     {
-      self->n_stable_children += render_range (self, self->stable_end, stable_end);
+      /* Blocks just finished replace the tail that showed them while they were written. */
+      remove_tail (self);
+      render_range (self, self->stable_end, stable_end);
+      self->last_stable_child = gtk_widget_get_last_child (GTK_WIDGET (self));
       self->stable_end = stable_end;
     }
 
-  render_range (self, self->stable_end, self->text->len);
+  render_tail (self);
 }
 
 /* How many block widgets this view has built in its life. */

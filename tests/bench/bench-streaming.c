@@ -148,6 +148,11 @@ main (int argc, char *argv[])
 
   bench.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
   bench.loop = g_main_loop_new (NULL, FALSE);
+
+  /* Let the window map and draw its first frames before the stream starts. */
+  g_timeout_add_once (500, (GSourceOnceFunc) g_main_loop_quit, bench.loop);
+  g_main_loop_run (bench.loop);
+
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, append_token_cb, &bench, NULL);
   g_main_loop_run (bench.loop);
 
