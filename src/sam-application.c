@@ -8,9 +8,11 @@
 #include <glib/gi18n.h>
 
 #include "sam-application.h"
+#include "sam-ask.h"
 #include "store/sam-export.h"
 #include "store/sam-import.h"
 #include "sam-application-desktop.h"
+#include "desktop/sam-secrets.h"
 #include "model/sam-provider-config.h"
 #include "store/sam-store.h"
 #include "ui/sam-preferences-window.h"
@@ -45,6 +47,8 @@ static const GOptionEntry option_entries[] = {
     N_ ("FILE") },
   { "export", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_ ("Write every conversation as Markdown and JSON into a folder, then exit"), N_ ("FOLDER") },
+  { "ask", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_ ("Ask one question, print the reply as it arrives, then exit"), N_ ("TEXT") },
   { NULL }
 };
 
@@ -102,6 +106,8 @@ sam_application_handle_local_options (GApplication *app, GVariantDict *options)
     return sam_import_command_line (path);
   if (g_variant_dict_lookup (options, "export", "^&ay", &path))
     return sam_export_command_line (path);
+  if (g_variant_dict_lookup (options, "ask", "&s", &path))
+    return sam_ask_run (SAM_APPLICATION (app)->settings, path);
 
   if (g_variant_dict_contains (options, "version"))
     {
@@ -180,6 +186,43 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+set_provider (SamApplication *self, SamProvider *provider)
+{
+  if (g_set_object (&self->provider, provider))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
+}
+
+typedef struct
+{
+  SamApplication    *self;
+  SamProviderConfig *config;
+} KeyLookup;
+
+static void
+key_looked_up_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  KeyLookup *lookup = user_data;
+  g_autoptr (SamApplication) self = lookup->self;
+  g_autoptr (SamProviderConfig) config = lookup->config;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamProvider) provider = NULL;
+  char *api_key = sam_secrets_lookup_finish (result, &error);
+
+  g_free (lookup);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* Without a key the provider still exists: its first reply says the key is missing. */
+  if (error != NULL)
+    g_debug ("No API key from the keyring: %s", error->message);
+
+  provider = sam_provider_config_create (config, api_key);
+  sam_secrets_free_key (api_key);
+  set_provider (self, provider);
+}
+
+static void
 provider_resolved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (SamApplication) self = user_data;
@@ -192,12 +235,26 @@ provider_resolved_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   /* No model set up yet is a normal state: the first reply says where to choose one. */
   if (config == NULL)
-    g_debug ("No model provider: %s", error->message);
-  else
-    provider = sam_provider_config_create (config, NULL);
+    {
+      g_debug ("No model provider: %s", error->message);
+      set_provider (self, NULL);
+      return;
+    }
 
-  if (g_set_object (&self->provider, provider))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
+  if (sam_provider_config_needs_key (config) && config->api_key == NULL)
+    {
+      KeyLookup *lookup = g_new0 (KeyLookup, 1);
+
+      /* The key lives only in the keyring; it is read when needed and never written elsewhere. */
+      lookup->self = g_object_ref (self);
+      lookup->config = g_steal_pointer (&config);
+      sam_secrets_lookup_async (lookup->config->provider, lookup->config->base_url,
+                                self->provider_cancellable, key_looked_up_cb, lookup);
+      return;
+    }
+
+  provider = sam_provider_config_create (config, NULL);
+  set_provider (self, provider);
 }
 
 /* Finds the model provider again from the environment, the settings and what runs locally. */
