@@ -11,7 +11,8 @@
  *   because the desktop file's action is activated over D-Bus without one, and GLib refuses
  *   a parameter-less activation of an action that expects one;
  * - app.quick-reply-to (s): quick reply on one conversation, for a notification's Reply button;
- * - app.open-conversation (s): the main window, on that conversation; empty just shows it;
+ * - app.open-conversation (s): the main window, on that conversation (the store's ID in
+ *   decimal); empty just shows it;
  * - app.do-not-disturb: a boolean stored in GSettings.
  *
  * Samantha keeps running without a window only where the user can get back to it: while a
@@ -125,12 +126,27 @@ open_conversation_action_cb (GSimpleAction *action, GVariant *parameter, gpointe
 {
   SamApplicationDesktop *self = user_data;
   const char            *conversation_id = g_variant_get_string (parameter, NULL);
+  const char            *token = NULL;
+  GtkWindow             *window;
+  gint64                 id;
 
   sam_notifications_withdraw (G_APPLICATION (self->application), conversation_id);
 
-  /* Activation presents the main window, creating it if needed; the main window then shows
-   * @conversation_id when it is not empty. */
+  /* Activation presents the main window, creating it if needed. */
   g_application_activate (G_APPLICATION (self->application));
+  if (!(window = sam_application_desktop_get_main_window (self)))
+    return;
+
+  if (self->tray != NULL)
+    token = sam_tray_get_activation_token (self->tray);
+  if (token != NULL)
+    gtk_window_set_startup_id (window, token);
+
+  /* Conversation IDs travel as strings: notification targets and the command line are text. */
+  if (*conversation_id != '\0' &&
+      g_ascii_string_to_signed (conversation_id, 10, 1, G_MAXINT64, &id, NULL) &&
+      !sam_window_select_conversation (SAM_WINDOW (window), id))
+    g_debug ("No conversation %s to open", conversation_id);
 }
 
 /* The tray. */

@@ -16,6 +16,8 @@
 #include "sam-test-ui.h"
 #include "sam-test-util.h"
 #include "ui/sam-quick-reply-window.h"
+#include "store/sam-store.h"
+#include "ui/sam-chat-view.h"
 #include "ui/sam-window.h"
 
 #define NOTIFY_NAME  "org.freedesktop.Notifications"
@@ -198,15 +200,42 @@ test_notifications_reply_button (void)
   close_windows ();
 }
 
+static gboolean
+conversation_is_shown (gpointer data)
+{
+  GtkWindow *window = mapped_window (SAM_TYPE_WINDOW);
+  SamChat   *chat;
+
+  if (window == NULL)
+    return FALSE;
+
+  chat = sam_chat_view_get_chat (sam_window_get_chat_view (SAM_WINDOW (window)));
+  return chat != NULL &&
+         sam_conversation_get_id (sam_chat_get_conversation (chat)) == *(gint64 *) data;
+}
+
 static void
 test_notifications_body_opens_conversation (void)
 {
   g_autoptr (GVariant) args = NULL;
-  guint32 id;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autofree char *conversation_id = NULL;
+  SamStore        *store;
+  gint64           id;
+  guint32          notification;
 
   close_windows ();
 
-  id = send_and_wait ("conv-8", NULL, &args);
+  store = sam_application_get_store (app, &error);
+  g_assert_no_error (error);
+  conversation =
+      sam_store_create_conversation (store, "Dinner ideas", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_assert_no_error (error);
+  id = sam_conversation_get_id (conversation);
+  conversation_id = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
+  notification = send_and_wait (conversation_id, NULL, &args);
   {
     g_autofree char *summary = notify_arg_string (args, 3);
 
@@ -214,9 +243,10 @@ test_notifications_body_opens_conversation (void)
     g_assert_cmpstr (summary, ==, "Samantha replied");
   }
 
-  /* The user clicks the notification itself. */
-  server_action_invoked (id, "default");
+  /* The user clicks the notification itself: the main window opens on that conversation. */
+  server_action_invoked (notification, "default");
   g_assert_true (sam_test_ui_wait_for (window_is_mapped, GSIZE_TO_POINTER (SAM_TYPE_WINDOW), 5000));
+  g_assert_true (sam_test_ui_wait_for (conversation_is_shown, &id, 5000));
   g_assert_null (mapped_window (SAM_TYPE_QUICK_REPLY_WINDOW));
 
   close_windows ();

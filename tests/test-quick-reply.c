@@ -389,6 +389,34 @@ test_quick_reply_looks (void)
   close_windows ();
 }
 
+static void
+test_quick_reply_conversation_widget (void)
+{
+  SamQuickReplyWindow *window;
+  GtkWidget           *view = gtk_label_new ("a conversation view");
+
+  close_windows ();
+  g_action_group_activate_action (G_ACTION_GROUP (app), "quick-reply", NULL);
+  window = wait_for_quick_reply ();
+  g_assert_true (gtk_widget_get_visible (template_child (window, "placeholder")));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "composer")));
+
+  /* The shared conversation view brings its own composer and AI label. */
+  sam_quick_reply_window_set_conversation_widget (window, view);
+  g_assert_true (gtk_widget_get_parent (view) ==
+                 GTK_WIDGET (sam_quick_reply_window_get_chat_area (window)));
+  g_assert_true (gtk_widget_get_vexpand (view));
+  g_assert_false (gtk_widget_get_visible (template_child (window, "placeholder")));
+  g_assert_false (gtk_widget_get_visible (template_child (window, "composer")));
+  g_assert_false (gtk_widget_get_visible (template_child (window, "ai_label")));
+
+  sam_quick_reply_window_set_conversation_widget (window, NULL);
+  g_assert_true (gtk_widget_get_visible (template_child (window, "placeholder")));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "composer")));
+  g_assert_true (gtk_widget_get_visible (template_child (window, "ai_label")));
+  close_windows ();
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -407,6 +435,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/quick-reply/keyboard", test_quick_reply_keyboard);
   g_test_add_func ("/quick-reply/open-in-samantha", test_quick_reply_open_in_samantha);
   g_test_add_func ("/quick-reply/looks", test_quick_reply_looks);
+  g_test_add_func ("/quick-reply/conversation-widget", test_quick_reply_conversation_widget);
 
   ret = g_test_run ();
 

@@ -6,7 +6,8 @@
 /* Quick reply is keyboard-first: it opens with the message entry focused, Enter sends and
  * Escape closes. It shows one conversation, by default the "Quick replies" one (an empty
  * conversation ID), in the chat area that the shared conversation widget fills. The window
- * itself does not talk to models: it emits ::send and whoever shows the conversation answers. */
+ * itself does not talk to models: its own composer emits ::send, and a conversation widget
+ * set with sam_quick_reply_window_set_conversation_widget() brings its own. */
 
 #include "config.h"
 
@@ -18,13 +19,15 @@ struct _SamQuickReplyWindow
 {
   AdwWindow parent_instance;
 
-  char *conversation_id;
+  char      *conversation_id;
+  GtkWidget *conversation_widget;
 
   /* Template widgets */
   AdwWindowTitle *window_title;
   GtkLabel       *ai_label;
   GtkBox         *chat_area;
   GtkWidget      *placeholder;
+  GtkWidget      *composer;
   GtkEntry       *message_entry;
   GtkWidget      *send_button;
   GtkWidget      *open_button;
@@ -217,6 +220,7 @@ sam_quick_reply_window_class_init (SamQuickReplyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, ai_label);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, chat_area);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, placeholder);
+  gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, composer);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, message_entry);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, send_button);
   gtk_widget_class_bind_template_child (widget_class, SamQuickReplyWindow, open_button);
@@ -308,4 +312,37 @@ sam_quick_reply_window_get_entry (SamQuickReplyWindow *self)
   g_return_val_if_fail (SAM_IS_QUICK_REPLY_WINDOW (self), NULL);
 
   return self->message_entry;
+}
+
+/**
+ * sam_quick_reply_window_set_conversation_widget:
+ * @widget: (nullable) (transfer none): a conversation view with its own composer and "AI, not a
+ *   person" label, such as SamChatView
+ *
+ * Shows @widget in the chat area instead of the placeholder, and hides the window's own
+ * composer and label while it is there. %NULL brings them back.
+ */
+void
+sam_quick_reply_window_set_conversation_widget (SamQuickReplyWindow *self, GtkWidget *widget)
+{
+  g_return_if_fail (SAM_IS_QUICK_REPLY_WINDOW (self));
+  g_return_if_fail (widget == NULL || GTK_IS_WIDGET (widget));
+
+  if (self->conversation_widget == widget)
+    return;
+
+  if (self->conversation_widget != NULL)
+    gtk_box_remove (self->chat_area, self->conversation_widget);
+
+  self->conversation_widget = widget;
+
+  if (widget != NULL)
+    {
+      gtk_widget_set_vexpand (widget, TRUE);
+      gtk_box_append (self->chat_area, widget);
+    }
+
+  gtk_widget_set_visible (self->placeholder, widget == NULL);
+  gtk_widget_set_visible (self->composer, widget == NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->ai_label), widget == NULL);
 }

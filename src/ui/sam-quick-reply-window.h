@@ -20,8 +20,9 @@ SamQuickReplyWindow *sam_quick_reply_window_new (SamApplication *application);
 const char          *sam_quick_reply_window_get_conversation_id (SamQuickReplyWindow *self);
 void
 sam_quick_reply_window_set_conversation_id (SamQuickReplyWindow *self, const char *conversation_id);
-void      sam_quick_reply_window_set_subtitle (SamQuickReplyWindow *self, const char *subtitle);
-GtkBox   *sam_quick_reply_window_get_chat_area (SamQuickReplyWindow *self);
+void    sam_quick_reply_window_set_subtitle (SamQuickReplyWindow *self, const char *subtitle);
+GtkBox *sam_quick_reply_window_get_chat_area (SamQuickReplyWindow *self);
+void sam_quick_reply_window_set_conversation_widget (SamQuickReplyWindow *self, GtkWidget *widget);
 GtkEntry *sam_quick_reply_window_get_entry (SamQuickReplyWindow *self);
 
 G_END_DECLS
