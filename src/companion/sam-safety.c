@@ -1,0 +1,1256 @@
+/* sam-safety.c — the local crisis detector that checks every user message before it is sent.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The rules are data, one JSON file per language under data/safety/ (see README.md there).
+ * A message is normalised (case, accents, repeated letters, light leetspeak, common typos of
+ * listed keywords), split into sentences and matched against every language's rules. Negative
+ * rules (idioms, fiction, games, programming, news) cancel matches around them. The strengths
+ * of the surviving rules combine like independent probabilities; the message is a crisis when
+ * the result reaches SAM_SAFETY_THRESHOLD. Nothing here logs or keeps the text.
+ */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "sam-safety.h"
+
+#define DATA_PATH RESOURCE_PATH "/data/safety/"
+
+/* Negative rules reach this far: a span only cancels what it overlaps; a sentence rule
+ * cancels its sentence; a message rule cancels the weaker rules of the whole message. */
+typedef enum
+{
+  SCOPE_SPAN,
+  SCOPE_SENTENCE,
+  SCOPE_MESSAGE,
+} Scope;
+
+/* Rules at least this strong survive message-wide negatives (a first-person statement in
+ * its own sentence is not made safe by "I'm writing a story" elsewhere). */
+#define MESSAGE_SCOPE_SPARES 0.9
+
+#define MAX_HITS 64
+
+typedef struct
+{
+  char         *id;
+  const char   *language;
+  SamSafetyKind kind;
+  double        strength;
+  GRegex       *regex;
+} Rule;
+
+typedef struct
+{
+  char       *id;
+  const char *language;
+  Scope       scope;
+  GRegex     *regex;
+} Negative;
+
+/* Rules are matched in two steps: a handful of rules in one alternation rules most sentences
+ * out at once, and only the rules of a group that matched run one by one. */
+#define GROUP_SIZE 8
+
+typedef struct
+{
+  GRegex *any;
+  guint   first;
+  guint   n;
+} Group;
+
+typedef struct
+{
+  const char *code;
+  GPtrArray  *rules;  /* Rule*, owned by the detector */
+  GRegex     *any;    /* all rules of the language in one alternation */
+  GArray     *groups; /* Group */
+  guint       bit;
+} Language;
+
+struct _SamSafetyDetector
+{
+  GObject parent_instance;
+
+  GPtrArray    *languages; /* Language* */
+  GPtrArray    *rules;     /* Rule* */
+  GPtrArray    *negatives; /* Negative* */
+  GHashTable   *keywords;  /* normalised keyword → itself */
+  GHashTable   *deletions; /* keyword minus one letter → keyword, "" when ambiguous */
+  GHashTable   *stopwords; /* normalised word → language bit mask */
+  GStrvBuilder *codes_builder;
+  char        **codes;
+  gboolean      finished;
+};
+
+G_DEFINE_FINAL_TYPE (SamSafetyDetector, sam_safety_detector, G_TYPE_OBJECT)
+
+static void
+rule_free (gpointer data)
+{
+  Rule *rule = data;
+
+  g_free (rule->id);
+  g_clear_pointer (&rule->regex, g_regex_unref);
+  g_free (rule);
+}
+
+static void
+negative_free (gpointer data)
+{
+  Negative *negative = data;
+
+  g_free (negative->id);
+  g_clear_pointer (&negative->regex, g_regex_unref);
+  g_free (negative);
+}
+
+static void
+language_free (gpointer data)
+{
+  Language *language = data;
+
+  g_ptr_array_unref (language->rules);
+  g_clear_pointer (&language->any, g_regex_unref);
+  for (guint i = 0; i < language->groups->len; i++)
+    g_clear_pointer (&g_array_index (language->groups, Group, i).any, g_regex_unref);
+  g_array_unref (language->groups);
+  g_free (language);
+}
+
+static void
+sam_safety_detector_finalize (GObject *object)
+{
+  SamSafetyDetector *self = SAM_SAFETY_DETECTOR (object);
+
+  g_ptr_array_unref (self->languages);
+  g_ptr_array_unref (self->rules);
+  g_ptr_array_unref (self->negatives);
+  g_hash_table_unref (self->keywords);
+  g_hash_table_unref (self->deletions);
+  g_hash_table_unref (self->stopwords);
+  g_clear_pointer (&self->codes_builder, g_strv_builder_unref);
+  g_strfreev (self->codes);
+
+  G_OBJECT_CLASS (sam_safety_detector_parent_class)->finalize (object);
+}
+
+static void
+sam_safety_detector_class_init (SamSafetyDetectorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sam_safety_detector_finalize;
+}
+
+static void
+sam_safety_detector_init (SamSafetyDetector *self)
+{
+  self->languages = g_ptr_array_new_with_free_func (language_free);
+  self->rules = g_ptr_array_new_with_free_func (rule_free);
+  self->negatives = g_ptr_array_new_with_free_func (negative_free);
+  self->keywords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->deletions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->stopwords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->codes_builder = g_strv_builder_new ();
+}
+
+/* Normalisation */
+
+static gboolean
+is_apostrophe (gunichar c)
+{
+  return c == '\'' || c == 0x2019 || c == 0x2018 || c == 0x02BC || c == '`' || c == 0x00B4;
+}
+
+static gunichar
+leet_letter (gunichar c)
+{
+  switch (c)
+    {
+    case '0':
+      return 'o';
+    case '1':
+      return 'i';
+    case '3':
+      return 'e';
+    case '4':
+      return 'a';
+    case '5':
+      return 's';
+    case '7':
+      return 't';
+    case '@':
+      return 'a';
+    case '$':
+      return 's';
+    default:
+      return 0;
+    }
+}
+
+static gboolean
+is_letter (gunichar c)
+{
+  return g_unichar_isalpha (c);
+}
+
+/* An English contraction ("don't", "I'm", "you're") joins its word; an elision ("m'endormir",
+ * "l'ultima", "j'ai") separates two words. */
+static gboolean
+is_contraction (const gunichar *rest)
+{
+  static const char *endings[] = { "t", "s", "m", "d", "re", "ve", "ll" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endings); i++)
+    {
+      gsize    length = strlen (endings[i]);
+      gboolean same = TRUE;
+
+      for (gsize k = 0; k < length && same; k++)
+        same = rest[k] == (gunichar) endings[i][k];
+      if (same && !g_unichar_isalpha (rest[length]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Case-folds, decomposes and drops accents, leaving an array of characters. */
+static gunichar *
+fold_to_chars (const char *text, gssize length, glong *n_chars)
+{
+  g_autofree char *folded = g_utf8_casefold (text, length);
+  g_autofree char *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKD);
+  gunichar        *chars;
+  glong            n = 0;
+
+  if (decomposed == NULL)
+    decomposed = g_utf8_make_valid (folded, -1);
+
+  chars = g_new (gunichar, g_utf8_strlen (decomposed, -1) + 1);
+  for (const char *p = decomposed; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_ismark (c))
+        continue;
+      chars[n++] = c;
+    }
+  chars[n] = 0;
+
+  /* Apostrophes go once the whole text is known, as they depend on what follows. */
+  {
+    glong kept = 0;
+
+    for (glong i = 0; i < n; i++)
+      {
+        if (is_apostrophe (chars[i]))
+          {
+            if (kept > 0 && g_unichar_isalpha (chars[kept - 1]) && !is_contraction (&chars[i + 1]))
+              chars[kept++] = ' ';
+            continue;
+          }
+        chars[kept++] = chars[i];
+      }
+    chars[kept] = 0;
+    n = kept;
+  }
+
+  *n_chars = n;
+  return chars;
+}
+
+/* The text side: letters with repeats collapsed, light leetspeak, sentence ends kept as ". ",
+ * anything else a single space. */
+static char *
+normalize_text (const char *text)
+{
+  glong                n = 0;
+  g_autofree gunichar *chars = fold_to_chars (text, -1, &n);
+  GString             *out = g_string_sized_new (n + 2);
+  gunichar             previous = ' ';
+
+  for (glong i = 0; i < n; i++)
+    {
+      gunichar c = chars[i];
+      gunichar before = i > 0 ? chars[i - 1] : ' ';
+      gunichar after = i + 1 < n ? chars[i + 1] : ' ';
+      gunichar leet = leet_letter (c);
+
+      /* "suic1d3", "k1ll", "$elf": a digit between letters stands for a letter. */
+      if (leet != 0 && is_letter (after) && (is_letter (before) || c == '$'))
+        c = leet;
+
+      if (is_letter (c))
+        {
+          if (c == previous)
+            continue;
+          g_string_append_unichar (out, c);
+        }
+      else if (g_unichar_isdigit (c) || c == '=' || c == '*')
+        {
+          g_string_append_unichar (out, c);
+        }
+      else if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ';' || c == 0x2026)
+        {
+          /* An ellipsis ("i just... want to die") keeps the sentence whole. */
+          gboolean ellipsis = c == 0x2026 || (c == '.' && (after == '.' || before == '.'));
+          gboolean decimal = c == '.' && g_unichar_isdigit (before) && g_unichar_isdigit (after);
+
+          if (ellipsis || decimal)
+            c = ' ';
+          else
+            c = '.';
+
+          if (c == '.' && previous != '.')
+            {
+              if (out->len > 0 && out->str[out->len - 1] == ' ')
+                g_string_truncate (out, out->len - 1);
+              g_string_append_c (out, '.');
+            }
+          else if (c == ' ' && previous != ' ' && previous != '.')
+            g_string_append_c (out, ' ');
+        }
+      else
+        {
+          c = ' ';
+          if (previous != ' ' && previous != '.')
+            g_string_append_c (out, ' ');
+        }
+      previous = c == '\n' ? '.' : c;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* The pattern side: the same folding for literal letters, regex syntax left alone. */
+static char *
+normalize_pattern (const char *pattern)
+{
+  glong                n = 0;
+  g_autofree gunichar *chars = fold_to_chars (pattern, -1, &n);
+  GString             *out = g_string_sized_new (n + 2);
+  gunichar             previous = 0;
+
+  for (glong i = 0; i < n; i++)
+    {
+      gunichar c = chars[i];
+
+      if (c == '\\' && i + 1 < n)
+        {
+          /* Escapes keep their case: \b and \B differ. */
+          g_string_append_c (out, '\\');
+          g_string_append_unichar (out, chars[++i]);
+          previous = 0;
+          continue;
+        }
+      if (is_letter (c) && c == previous)
+        continue;
+      g_string_append_unichar (out, c);
+      previous = is_letter (c) ? c : 0;
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* A plain word (keyword, stopword): folded like text. */
+static char *
+normalize_word (const char *word)
+{
+  g_autofree char *normal = normalize_text (word);
+
+  return g_strdup (g_strstrip (normal));
+}
+
+/* Typos: a keyword with a letter missing, a letter too many or two letters swapped. */
+
+static const char *
+lookup_keyword (SamSafetyDetector *self, const char *candidate)
+{
+  return g_hash_table_lookup (self->keywords, candidate);
+}
+
+static const char *
+correct_token (SamSafetyDetector *self, const char *token, gsize length)
+{
+  g_autofree char *copy = NULL;
+  const char      *found = NULL;
+
+  if (length < 4 || length > 24)
+    return NULL;
+  copy = g_strndup (token, length);
+  if (g_hash_table_contains (self->keywords, copy) || g_hash_table_contains (self->stopwords, copy))
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalpha (copy[i]) && copy[i] != '*')
+      return NULL;
+
+  /* A censored letter ("s*icide") matches any letter of a keyword of the same length. */
+  if (strchr (copy, '*') != NULL)
+    {
+      GHashTableIter iter;
+      gpointer       key;
+
+      g_hash_table_iter_init (&iter, self->keywords);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          const char *keyword = key;
+          gboolean    same = strlen (keyword) == length;
+
+          for (gsize i = 0; same && i < length; i++)
+            same = copy[i] == '*' || copy[i] == keyword[i];
+          if (same)
+            {
+              if (found != NULL)
+                return NULL;
+              found = keyword;
+            }
+        }
+      return found;
+    }
+
+  /* Two neighbouring letters swapped ("myslef", "wnat"). */
+  for (gsize i = 0; i + 1 < length; i++)
+    {
+      const char *hit;
+      char        t;
+
+      if (copy[i] == copy[i + 1])
+        continue;
+      t = copy[i];
+      copy[i] = copy[i + 1];
+      copy[i + 1] = t;
+      hit = lookup_keyword (self, copy);
+      copy[i + 1] = copy[i];
+      copy[i] = t;
+      if (hit != NULL)
+        {
+          if (found != NULL && found != hit)
+            return NULL;
+          found = hit;
+        }
+    }
+  if (found != NULL)
+    return found;
+
+  /* A letter missing ("nobdy", "sterbn"). */
+  if (length >= 5)
+    {
+      const char *hit = g_hash_table_lookup (self->deletions, copy);
+
+      if (hit != NULL)
+        return *hit ? hit : NULL;
+    }
+
+  /* A letter too many ("suiciede"). */
+  if (length >= 6)
+    {
+      g_autofree char *shorter = g_malloc (length);
+
+      for (gsize i = 0; i < length; i++)
+        {
+          const char *hit;
+
+          memcpy (shorter, copy, i);
+          memcpy (shorter + i, copy + i + 1, length - i - 1);
+          shorter[length - 1] = '\0';
+          hit = lookup_keyword (self, shorter);
+          if (hit != NULL)
+            {
+              if (found != NULL && found != hit)
+                return NULL;
+              found = hit;
+            }
+        }
+    }
+
+  return found;
+}
+
+static char *
+correct_typos (SamSafetyDetector *self, const char *normal)
+{
+  GString    *out = g_string_sized_new (strlen (normal) + 8);
+  const char *p = normal;
+
+  while (*p)
+    {
+      const char *start = p;
+      const char *fix;
+
+      if (!g_ascii_isalnum (*p) && *p != '*')
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      while (*p && (g_ascii_isalnum (*p) || *p == '*' || (guchar) *p >= 0x80))
+        p++;
+      fix = correct_token (self, start, p - start);
+      if (fix != NULL)
+        g_string_append (out, fix);
+      else
+        g_string_append_len (out, start, p - start);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+char *
+sam_safety_normalize (SamSafetyDetector *self, const char *text)
+{
+  g_autofree char *normal = NULL;
+
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  normal = normalize_text (text);
+  return correct_typos (self, normal);
+}
+
+/* Loading */
+
+static const char *kind_names[] = { "none", "ideation", "self-harm", "farewell", "plan" };
+
+const char *
+sam_safety_kind_to_string (SamSafetyKind kind)
+{
+  g_return_val_if_fail (kind < SAM_SAFETY_N_KINDS, "none");
+
+  return kind_names[kind];
+}
+
+SamSafetyKind
+sam_safety_kind_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (name, kind_names[i]) == 0)
+      return i;
+  return SAM_SAFETY_KIND_NONE;
+}
+
+static gboolean
+expand_macros (JsonObject *macros,
+               const char *source,
+               const char *file,
+               const char *rule_id,
+               char      **expanded,
+               GError    **error)
+{
+  g_autofree char *current = g_strdup (source);
+
+  /* Macros may use macros, three levels deep. */
+  for (int depth = 0; depth < 4; depth++)
+    {
+      GString    *out = g_string_new (NULL);
+      const char *p = current;
+      gboolean    changed = FALSE;
+
+      while (*p)
+        {
+          const char *end;
+
+          if (*p == '{' && g_ascii_isupper (p[1]) && (end = strchr (p, '}')) != NULL)
+            {
+              g_autofree char *name = g_strndup (p + 1, end - p - 1);
+              gboolean         is_name = TRUE;
+
+              for (const char *q = name; *q; q++)
+                is_name = is_name && (g_ascii_isupper (*q) || *q == '_' || g_ascii_isdigit (*q));
+              if (is_name)
+                {
+                  if (macros == NULL || !json_object_has_member (macros, name))
+                    {
+                      g_string_free (out, TRUE);
+                      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   "Safety rules %s: rule “%s” uses the unknown macro {%s}.", file,
+                                   rule_id, name);
+                      return FALSE;
+                    }
+                  g_string_append (out, "(?:");
+                  g_string_append (out, json_object_get_string_member (macros, name));
+                  g_string_append (out, ")");
+                  p = end + 1;
+                  changed = TRUE;
+                  continue;
+                }
+            }
+          g_string_append_c (out, *p++);
+        }
+      g_free (current);
+      current = g_string_free (out, FALSE);
+      if (!changed)
+        break;
+    }
+
+  *expanded = g_steal_pointer (&current);
+  return TRUE;
+}
+
+static GRegex *
+compile_pattern (
+    JsonObject *macros, const char *source, const char *file, const char *rule_id, GError **error)
+{
+  g_autofree char *expanded = NULL;
+  g_autofree char *normal = NULL;
+  g_autoptr (GError) local_error = NULL;
+  GRegex *regex;
+
+  if (!expand_macros (macros, source, file, rule_id, &expanded, error))
+    return NULL;
+  normal = normalize_pattern (expanded);
+  regex = g_regex_new (normal, G_REGEX_OPTIMIZE, 0, &local_error);
+  if (regex == NULL)
+    {
+      g_set_error (
+          error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+          "Safety rules %s: the pattern of rule “%s” is not a valid regular expression: %s", file,
+          rule_id, local_error->message);
+      return NULL;
+    }
+  return regex;
+}
+
+static void
+add_keyword (SamSafetyDetector *self, const char *word)
+{
+  g_autofree char *normal = normalize_word (word);
+  gsize            length = strlen (normal);
+
+  if (length < 4 || g_hash_table_contains (self->keywords, normal))
+    return;
+  g_hash_table_add (self->keywords, g_strdup (normal));
+
+  /* Every form with one letter missing points back to the keyword, so a token that lacks a
+   * letter is found with one lookup. Two keywords sharing a form make it ambiguous. */
+  if (length < 6)
+    return;
+  for (gsize i = 0; i < length; i++)
+    {
+      g_autofree char *shorter = g_malloc (length);
+      const char      *other;
+
+      memcpy (shorter, normal, i);
+      memcpy (shorter + i, normal + i + 1, length - i - 1);
+      shorter[length - 1] = '\0';
+      other = g_hash_table_lookup (self->deletions, shorter);
+      if (other == NULL)
+        g_hash_table_insert (self->deletions, g_steal_pointer (&shorter), g_strdup (normal));
+      else if (!g_str_equal (other, normal))
+        g_hash_table_insert (self->deletions, g_steal_pointer (&shorter), g_strdup (""));
+    }
+}
+
+static Language *
+find_language (SamSafetyDetector *self, const char *code)
+{
+  for (guint i = 0; i < self->languages->len; i++)
+    {
+      Language *language = g_ptr_array_index (self->languages, i);
+
+      if (g_str_equal (language->code, code))
+        return language;
+    }
+  return NULL;
+}
+
+static Scope
+scope_from_string (const char *name, gboolean *valid)
+{
+  *valid = TRUE;
+  if (g_strcmp0 (name, "span") == 0)
+    return SCOPE_SPAN;
+  if (g_strcmp0 (name, "sentence") == 0)
+    return SCOPE_SENTENCE;
+  if (g_strcmp0 (name, "message") == 0)
+    return SCOPE_MESSAGE;
+  *valid = FALSE;
+  return SCOPE_SPAN;
+}
+
+/**
+ * sam_safety_detector_load_language:
+ * @json: one language file in the format of data/safety/README.md
+ *
+ * Adds a language's rules. Call sam_safety_detector_finish_loading() after the last one.
+ */
+gboolean
+sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonObject *macros = NULL;
+  JsonArray  *array;
+  const char *code;
+  Language   *language;
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), FALSE);
+  g_return_val_if_fail (!self->finished, FALSE);
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (json, NULL), g_bytes_get_size (json),
+                                   &local_error))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "A safety rules file is not valid JSON: %s", local_error->message);
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "A safety rules file must hold one JSON object.");
+      return FALSE;
+    }
+  root = json_node_get_object (json_parser_get_root (parser));
+  code = json_object_get_string_member_with_default (root, "language", NULL);
+  if (code == NULL || strlen (code) < 2 || strlen (code) > 8)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "A safety rules file has no “language” code.");
+      return FALSE;
+    }
+  code = g_intern_string (code);
+  if (self->languages->len >= 31)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "Too many safety rule languages.");
+      return FALSE;
+    }
+
+  language = find_language (self, code);
+  if (language == NULL)
+    {
+      language = g_new0 (Language, 1);
+      language->code = code;
+      language->rules = g_ptr_array_new ();
+      language->groups = g_array_new (FALSE, TRUE, sizeof (Group));
+      language->bit = 1u << self->languages->len;
+      g_ptr_array_add (self->languages, language);
+      g_strv_builder_add (self->codes_builder, code);
+    }
+
+  if (json_object_has_member (root, "macros"))
+    macros = json_object_get_object_member (root, "macros");
+
+  if (json_object_has_member (root, "stopwords"))
+    {
+      array = json_object_get_array_member (root, "stopwords");
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autofree char *word = normalize_word (json_array_get_string_element (array, i));
+          guint            mask = GPOINTER_TO_UINT (g_hash_table_lookup (self->stopwords, word));
+
+          g_hash_table_insert (self->stopwords, g_steal_pointer (&word),
+                               GUINT_TO_POINTER (mask | language->bit));
+        }
+    }
+
+  if (json_object_has_member (root, "keywords"))
+    {
+      array = json_object_get_array_member (root, "keywords");
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        add_keyword (self, json_array_get_string_element (array, i));
+    }
+
+  array =
+      json_object_has_member (root, "rules") ? json_object_get_array_member (root, "rules") : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      const char *id = json_object_get_string_member_with_default (object, "id", NULL);
+      const char *pattern = json_object_get_string_member_with_default (object, "pattern", NULL);
+      const char *kind = json_object_get_string_member_with_default (object, "kind", NULL);
+      double      strength = json_object_get_double_member_with_default (object, "strength", 0.9);
+      g_autofree char *expanded = NULL;
+      Rule            *rule;
+
+      if (id == NULL || pattern == NULL || sam_safety_kind_from_string (kind) == 0 ||
+          strength <= 0 || strength > 1)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Safety rules %s: rule %u needs an “id”, a “pattern”, a known “kind” and "
+                       "a “strength” between 0 and 1.",
+                       code, i + 1);
+          return FALSE;
+        }
+
+      rule = g_new0 (Rule, 1);
+      rule->id = g_strdup_printf ("%s/%s", code, id);
+      rule->language = code;
+      rule->kind = sam_safety_kind_from_string (kind);
+      rule->strength = strength;
+      rule->regex = compile_pattern (macros, pattern, code, id, error);
+      if (rule->regex == NULL)
+        {
+          rule_free (rule);
+          return FALSE;
+        }
+      g_ptr_array_add (self->rules, rule);
+      g_ptr_array_add (language->rules, rule);
+    }
+
+  array = json_object_has_member (root, "negatives")
+              ? json_object_get_array_member (root, "negatives")
+              : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *object = json_array_get_object_element (array, i);
+      const char *id = json_object_get_string_member_with_default (object, "id", NULL);
+      const char *pattern = json_object_get_string_member_with_default (object, "pattern", NULL);
+      const char *scope = json_object_get_string_member_with_default (object, "scope", "span");
+      gboolean    valid_scope;
+      Negative   *negative;
+
+      scope_from_string (scope, &valid_scope);
+      if (id == NULL || pattern == NULL || !valid_scope)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Safety rules %s: negative rule %u needs an “id”, a “pattern” and a "
+                       "“scope” of span, sentence or message.",
+                       code, i + 1);
+          return FALSE;
+        }
+
+      negative = g_new0 (Negative, 1);
+      negative->id = g_strdup_printf ("%s/%s", code, id);
+      negative->language = code;
+      negative->scope = scope_from_string (scope, &valid_scope);
+      negative->regex = compile_pattern (macros, pattern, code, id, error);
+      if (negative->regex == NULL)
+        {
+          negative_free (negative);
+          return FALSE;
+        }
+      g_ptr_array_add (self->negatives, negative);
+    }
+
+  return TRUE;
+}
+
+/* One alternation of N rules from FIRST. Every rule starts at a word; saying so once lets the
+ * matcher skip most positions. */
+static GRegex *
+combine_rules (Language *language, guint first, guint n, GError **error)
+{
+  g_autoptr (GString) source = g_string_new ("\\b(?:");
+  g_autoptr (GError) local_error = NULL;
+  GRegex *regex;
+
+  for (guint r = first; r < first + n; r++)
+    {
+      Rule *rule = g_ptr_array_index (language->rules, r);
+
+      if (r > first)
+        g_string_append_c (source, '|');
+      g_string_append (source, "(?:");
+      g_string_append (source, g_regex_get_pattern (rule->regex));
+      g_string_append_c (source, ')');
+    }
+  g_string_append_c (source, ')');
+
+  regex = g_regex_new (source->str, G_REGEX_OPTIMIZE, 0, &local_error);
+  if (regex == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                 "Safety rules %s could not be combined: %s", language->code, local_error->message);
+  return regex;
+}
+
+/**
+ * sam_safety_detector_finish_loading:
+ *
+ * Compiles each language's rules into one expression that rules out most messages at once.
+ */
+gboolean
+sam_safety_detector_finish_loading (SamSafetyDetector *self, GError **error)
+{
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), FALSE);
+  g_return_val_if_fail (!self->finished, FALSE);
+
+  for (guint i = 0; i < self->languages->len; i++)
+    {
+      Language *language = g_ptr_array_index (self->languages, i);
+
+      if (language->rules->len == 0)
+        continue;
+      language->any = combine_rules (language, 0, language->rules->len, error);
+      if (language->any == NULL)
+        return FALSE;
+      for (guint first = 0; first < language->rules->len; first += GROUP_SIZE)
+        {
+          Group group = { NULL, first, MIN (GROUP_SIZE, language->rules->len - first) };
+
+          group.any = combine_rules (language, group.first, group.n, error);
+          if (group.any == NULL)
+            return FALSE;
+          g_array_append_val (language->groups, group);
+        }
+    }
+
+  self->codes = g_strv_builder_end (self->codes_builder);
+  g_clear_pointer (&self->codes_builder, g_strv_builder_unref);
+  self->finished = TRUE;
+  return TRUE;
+}
+
+SamSafetyDetector *
+sam_safety_detector_new (void)
+{
+  return g_object_new (SAM_TYPE_SAFETY_DETECTOR, NULL);
+}
+
+static int
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/**
+ * sam_safety_detector_new_builtin:
+ *
+ * Returns: a detector with every language shipped in the data resource.
+ */
+SamSafetyDetector *
+sam_safety_detector_new_builtin (GError **error)
+{
+  g_autoptr (SamSafetyDetector) self = sam_safety_detector_new ();
+  g_auto (GStrv) names = NULL;
+
+  names = g_resources_enumerate_children (DATA_PATH, 0, error);
+  if (names == NULL)
+    return NULL;
+
+  /* A stable order keeps rule ids and the language list reproducible. */
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr (GBytes) bytes = NULL;
+
+      if (!g_str_has_suffix (names[i], ".json"))
+        continue;
+      path = g_strconcat (DATA_PATH, names[i], NULL);
+      bytes = g_resources_lookup_data (path, 0, error);
+      if (bytes == NULL || !sam_safety_detector_load_language (self, bytes, error))
+        return NULL;
+    }
+
+  if (!sam_safety_detector_finish_loading (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * sam_safety_detector_get_default:
+ *
+ * Returns: (transfer none): the shared built-in detector. It is immutable and may be used from
+ * any thread.
+ */
+SamSafetyDetector *
+sam_safety_detector_get_default (void)
+{
+  static SamSafetyDetector *detector;
+  static gsize              initialized;
+
+  if (g_once_init_enter (&initialized))
+    {
+      g_autoptr (GError) error = NULL;
+
+      /* The rules ship inside the binary; failing to load them is a build defect. */
+      detector = sam_safety_detector_new_builtin (&error);
+      if (detector == NULL)
+        g_error ("The built-in safety rules do not load: %s", error->message);
+      g_once_init_leave (&initialized, 1);
+    }
+
+  return detector;
+}
+
+const char *const *
+sam_safety_detector_get_languages (SamSafetyDetector *self)
+{
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), NULL);
+  g_return_val_if_fail (self->finished, NULL);
+
+  return (const char *const *) self->codes;
+}
+
+guint
+sam_safety_detector_get_n_rules (SamSafetyDetector *self)
+{
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), 0);
+
+  return self->rules->len;
+}
+
+/* Checking */
+
+typedef struct
+{
+  Rule    *rule;
+  guint    sentence;
+  int      start;
+  int      end;
+  gboolean cancelled;
+} Hit;
+
+typedef struct
+{
+  const char *text;
+  int         length;
+} Sentence;
+
+static void
+find_rule_hits (Rule *rule, const Sentence *sentence, guint index, Hit *hits, guint *n_hits)
+{
+  g_autoptr (GMatchInfo) info = NULL;
+
+  g_regex_match_full (rule->regex, sentence->text, sentence->length, 0, 0, &info, NULL);
+  while (g_match_info_matches (info) && *n_hits < MAX_HITS)
+    {
+      Hit *hit = &hits[(*n_hits)++];
+
+      hit->rule = rule;
+      hit->sentence = index;
+      g_match_info_fetch_pos (info, 0, &hit->start, &hit->end);
+      hit->cancelled = FALSE;
+      g_match_info_next (info, NULL);
+    }
+}
+
+static void
+find_hits (Language *language, const Sentence *sentence, guint index, Hit *hits, guint *n_hits)
+{
+  for (guint g = 0; g < language->groups->len; g++)
+    {
+      const Group *group = &g_array_index (language->groups, Group, g);
+
+      if (!g_regex_match_full (group->any, sentence->text, sentence->length, 0, 0, NULL, NULL))
+        continue;
+      for (guint r = group->first; r < group->first + group->n && *n_hits < MAX_HITS; r++)
+        find_rule_hits (g_ptr_array_index (language->rules, r), sentence, index, hits, n_hits);
+    }
+}
+
+static void
+apply_negative (
+    Negative *negative, const Sentence *sentences, guint n_sentences, Hit *hits, guint n_hits)
+{
+  for (guint s = 0; s < n_sentences; s++)
+    {
+      g_autoptr (GMatchInfo) info = NULL;
+      gboolean relevant = FALSE;
+
+      /* Only sentences with a live hit matter, except for message-wide rules. */
+      for (guint h = 0; h < n_hits && !relevant; h++)
+        relevant =
+            !hits[h].cancelled && (negative->scope == SCOPE_MESSAGE || hits[h].sentence == s);
+      if (!relevant)
+        continue;
+
+      g_regex_match_full (negative->regex, sentences[s].text, sentences[s].length, 0, 0, &info,
+                          NULL);
+      while (g_match_info_matches (info))
+        {
+          int start, end;
+
+          g_match_info_fetch_pos (info, 0, &start, &end);
+          for (guint h = 0; h < n_hits; h++)
+            {
+              Hit *hit = &hits[h];
+
+              switch (negative->scope)
+                {
+                case SCOPE_SPAN:
+                  if (hit->sentence == s && hit->start < end && start < hit->end)
+                    hit->cancelled = TRUE;
+                  break;
+                case SCOPE_SENTENCE:
+                  if (hit->sentence == s)
+                    hit->cancelled = TRUE;
+                  break;
+                case SCOPE_MESSAGE:
+                  if (hit->rule->strength < MESSAGE_SCOPE_SPARES)
+                    hit->cancelled = TRUE;
+                  break;
+                default:
+                  g_assert_not_reached ();
+                }
+            }
+          g_match_info_next (info, NULL);
+        }
+    }
+}
+
+static const char *
+guess_language (SamSafetyDetector *self, const char *normal)
+{
+  guint       counts[32] = { 0 };
+  const char *p = normal;
+  guint       best = 0;
+  const char *code = "und";
+
+  while (*p)
+    {
+      const char *start;
+      guint       mask;
+
+      while (*p && !g_ascii_isalpha (*p))
+        p++;
+      start = p;
+      while (*p && g_ascii_isalpha (*p))
+        p++;
+      if (p == start)
+        continue;
+      {
+        g_autofree char *word = g_strndup (start, p - start);
+
+        mask = GPOINTER_TO_UINT (g_hash_table_lookup (self->stopwords, word));
+      }
+      for (guint i = 0; mask != 0 && i < self->languages->len; i++)
+        if (mask & (1u << i))
+          counts[i]++;
+    }
+
+  for (guint i = 0; i < self->languages->len; i++)
+    {
+      if (counts[i] > best)
+        {
+          best = counts[i];
+          code = ((Language *) g_ptr_array_index (self->languages, i))->code;
+        }
+    }
+  return code;
+}
+
+static SamSafetyResult
+analyse (SamSafetyDetector *detector, const char *normal)
+{
+  SamSafetyResult      result = { SAM_SAFETY_KIND_NONE, "und", 0.0, NULL };
+  g_autofree Sentence *sentences = NULL;
+  guint                n_sentences = 0;
+  Hit                  hits[MAX_HITS];
+  guint                n_hits = 0;
+  const char          *p;
+  double               miss = 1.0;
+  Rule                *best = NULL;
+
+  /* Sentences end at "." (normalised from . ! ? ; and line breaks). */
+  sentences = g_new0 (Sentence, strlen (normal) / 2 + 2);
+  p = normal;
+  while (*p)
+    {
+      const char *end;
+
+      while (*p == ' ')
+        p++;
+      end = strchr (p, '.');
+      if (end == NULL)
+        end = p + strlen (p);
+      if (end > p)
+        {
+          sentences[n_sentences].text = p;
+          sentences[n_sentences].length = end - p;
+          n_sentences++;
+        }
+      p = *end ? end + 1 : end;
+    }
+
+  for (guint s = 0; s < n_sentences; s++)
+    {
+      for (guint l = 0; l < detector->languages->len; l++)
+        {
+          Language *language = g_ptr_array_index (detector->languages, l);
+
+          if (language->any != NULL && g_regex_match_full (language->any, sentences[s].text,
+                                                           sentences[s].length, 0, 0, NULL, NULL))
+            find_hits (language, &sentences[s], s, hits, &n_hits);
+        }
+    }
+
+  if (n_hits == 0)
+    return result;
+
+  for (guint n = 0; n < detector->negatives->len; n++)
+    apply_negative (g_ptr_array_index (detector->negatives, n), sentences, n_sentences, hits,
+                    n_hits);
+
+  /* Each rule counts once, however often it matched. */
+  for (guint h = 0; h < n_hits; h++)
+    {
+      gboolean seen = FALSE;
+
+      if (hits[h].cancelled)
+        continue;
+      for (guint k = 0; k < h && !seen; k++)
+        seen = !hits[k].cancelled && hits[k].rule == hits[h].rule;
+      if (seen)
+        continue;
+
+      miss *= 1.0 - hits[h].rule->strength;
+      if (best == NULL || hits[h].rule->strength > best->strength ||
+          (hits[h].rule->strength == best->strength && hits[h].rule->kind > best->kind))
+        best = hits[h].rule;
+    }
+
+  if (best == NULL)
+    return result;
+
+  result.confidence = 1.0 - miss;
+  result.rule_id = best->id;
+  result.language = best->language;
+  if (result.confidence >= SAM_SAFETY_THRESHOLD - 1e-9)
+    result.kind = best->kind;
+  return result;
+}
+
+/**
+ * sam_safety_check:
+ * @detector: a detector, usually sam_safety_detector_get_default()
+ * @text: one user message
+ *
+ * Checks a message for signs of suicide or self-harm risk. It runs in well under a
+ * millisecond and neither logs nor keeps the text.
+ *
+ * Returns: the verdict; its strings belong to @detector.
+ */
+SamSafetyResult
+sam_safety_check (SamSafetyDetector *detector, const char *text)
+{
+  SamSafetyResult  result = { SAM_SAFETY_KIND_NONE, "und", 0.0, NULL };
+  g_autofree char *normal = NULL;
+  g_autofree char *corrected = NULL;
+
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (detector), result);
+  g_return_val_if_fail (detector->finished, result);
+
+  if (text == NULL || *text == '\0')
+    return result;
+
+  normal = normalize_text (text);
+  corrected = correct_typos (detector, normal);
+  result = analyse (detector, corrected);
+
+  /* A correction can also turn a real word of another language into a keyword ("suicido"
+   * is Italian, not a typo of "suicidio"), so the text as written gets its own look. */
+  if (!sam_safety_result_is_crisis (&result) && !g_str_equal (normal, corrected))
+    {
+      SamSafetyResult as_written = analyse (detector, normal);
+
+      if (as_written.confidence > result.confidence)
+        result = as_written;
+    }
+
+  if (result.rule_id == NULL)
+    result.language = guess_language (detector, normal);
+  return result;
+}
+
+gboolean
+sam_safety_result_is_crisis (const SamSafetyResult *result)
+{
+  g_return_val_if_fail (result != NULL, FALSE);
+
+  return result->kind != SAM_SAFETY_KIND_NONE;
+}
