@@ -215,6 +215,7 @@ test_malformed (void)
   const Malformed  cases[] = {
      { "truncated.json", "[{\"title\": \"cut", "cut short" },
      { "number.json", "42", "neither a ChatGPT export" },
+     { "object.json", "{\"a\": 1} x", "not valid JSON (at byte 9)" },
      { "empty.json", "", "neither a ChatGPT export" },
      { "no-mapping.json", "[{\"title\": \"x\"}]", "“x”) has no message tree" },
      { "not-object.json", "[3]", "Conversation 1 is not a JSON object" },
@@ -253,6 +254,15 @@ test_malformed (void)
        "no valid creation or update time" },
      { "samantha-newer.json",
        "{\"format\": \"samantha-export\", \"version\": 7, \"conversations\": []}", "newer version" },
+     { "samantha-truncated.json",
+       "{\"format\": \"samantha-export\", \"version\": 1, \"conversations\": [{\"title\": ",
+       "cut short" },
+     { "samantha-not-list.json",
+       "{\"format\": \"samantha-export\", \"version\": 1, \"conversations\": 3}",
+       "no list of “conversations”" },
+     { "samantha-trailing-comma.json",
+       "{\"format\": \"samantha-export\", \"version\": 1, \"conversations\": [],}",
+       "not valid JSON (at byte 64)" },
   };
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
@@ -443,6 +453,54 @@ test_chatgpt_round_trip (void)
   g_assert_cmpstr (dump_a, ==, dump_b);
 }
 
+/* Valid files laid out differently: members in another order, one ChatGPT conversation on its
+ * own, a byte order mark, an empty list. */
+static void
+test_other_layouts (void)
+{
+  g_autoptr (SamStore) store = new_store ();
+  g_autofree char *dir = new_path ("layouts");
+  struct
+  {
+    const char *name;
+    const char *contents;
+    guint       conversations;
+    guint       messages;
+  } cases[] = {
+    { "reordered.json",
+      "{\"conversations\": [{\"messages\": [{\"created\": \"2024-05-01T10:00:00.5Z\", "
+      "\"content\": \"hi\", \"role\": \"user\"}], \"updated\": \"2024-05-01T10:00:00Z\", "
+      "\"created\": \"2024-05-01T10:00:00Z\", \"title\": \"r\"}], \"version\": 1, "
+      "\"exported\": \"2024-05-02T00:00:00Z\", \"format\": \"samantha-export\"}",
+      1, 1 },
+    { "single.json", NULL, 1, 1 },
+    { "bom.json", "\xef\xbb\xbf [ ] \n", 0, 0 },
+  };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *path = g_build_filename (dir, cases[i].name, NULL);
+      g_autoptr (GFile) file = g_file_new_for_path (path);
+      SamImportStats stats = { 0 };
+
+      g_assert_true (g_file_set_contents (
+          path, cases[i].contents ? cases[i].contents : good_conversation, -1, NULL));
+      g_assert_true (sam_import_file (store, file, &stats, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (stats.conversations, ==, cases[i].conversations);
+      g_assert_cmpuint (stats.messages, ==, cases[i].messages);
+    }
+
+  {
+    g_autoptr (SamConversation) reordered = find_by_title (store, "r");
+    g_autoptr (GPtrArray) messages = messages_of (store, reordered);
+
+    g_assert_cmpint (sam_message_get_created (MESSAGE (messages, 0)), ==, 1714557600500000);
+  }
+}
+
 static void
 async_done_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -603,6 +661,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/import/chatgpt-current-branch", test_chatgpt_current_branch);
   g_test_add_func ("/import/malformed", test_malformed);
+  g_test_add_func ("/import/other-layouts", test_other_layouts);
   g_test_add_func ("/export/round-trip", test_round_trip);
   g_test_add_func ("/export/chatgpt-round-trip", test_chatgpt_round_trip);
   g_test_add_func ("/export/async", test_async);

@@ -149,6 +149,7 @@ get_seconds_member (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
   double    seconds;
+  double    whole;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return -1;
@@ -160,7 +161,11 @@ get_seconds_member (JsonObject *object, const char *name)
     return -1;
   if (!isfinite (seconds) || seconds < 0 || seconds > 1e11)
     return -1;
-  return (gint64) llround (seconds * G_USEC_PER_SEC);
+
+  /* Whole seconds and the fraction apart: seconds × 10⁶ as one double is off by a rounding
+   * step (0.25 µs at today's times), which can move the result a microsecond. */
+  whole = floor (seconds);
+  return (gint64) whole * G_USEC_PER_SEC + llround ((seconds - whole) * G_USEC_PER_SEC);
 }
 
 /* Samantha's own export: ISO 8601. */
@@ -450,117 +455,127 @@ skip_space (const char *p, const char *end)
   return p;
 }
 
-/* The end of the JSON value starting at P (an object or array), or NULL if the file ends
- * first. Strings are skipped with their escapes; the parser checks everything else. */
+/* The end of the string starting at P (at its opening quote), or NULL if the file ends first. */
+static const char *
+scan_string (const char *p, const char *end)
+{
+  for (p++; p < end && *p != '"'; p++)
+    if (*p == '\\')
+      p++;
+  return p < end ? p + 1 : NULL;
+}
+
+/* The end of the JSON value starting at P, or NULL if the file ends first. Only strings and
+ * nesting are followed; json-glib checks each value it is given. */
 static const char *
 scan_value (const char *p, const char *end)
 {
   int depth = 0;
 
+  if (p >= end)
+    return NULL;
+  if (*p == '"')
+    return scan_string (p, end);
+  if (*p != '{' && *p != '[')
+    {
+      while (p < end && !strchr (",]} \t\r\n", *p))
+        p++;
+      return p;
+    }
+
   for (; p < end; p++)
     {
-      switch (*p)
+      if (*p == '"')
         {
-        case '"':
-          for (p++; p < end && *p != '"'; p++)
-            if (*p == '\\')
-              p++;
-          if (p >= end)
+          if (!(p = scan_string (p, end)))
             return NULL;
-          break;
-        case '{':
-        case '[':
-          depth++;
-          break;
-        case '}':
-        case ']':
-          if (--depth == 0)
-            return p + 1;
-          break;
-        default:
-          if (depth == 0)
-            {
-              /* A scalar element: up to the next separator. */
-              while (p < end && *p != ',' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\r' &&
-                     *p != '\t')
-                p++;
-              return p;
-            }
-          break;
+          p--;
         }
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if ((*p == '}' || *p == ']') && --depth == 0)
+        return p + 1;
     }
   return NULL;
 }
 
+typedef ImportConversation *(*ConvertFunc) (JsonNode *node,
+                                            guint     index,
+                                            GFile    *file,
+                                            GError  **error);
+
+/* Reads the array at *POSITION one element at a time, each parsed and converted on its own,
+ * so memory stays near the size of one conversation however large the file is. */
 static GPtrArray *
-read_chatgpt (
-    const char *data, gsize length, GFile *file, GCancellable *cancellable, GError **error)
+read_array (const char  **position,
+            const char   *end,
+            const char   *data,
+            ConvertFunc   convert,
+            GFile        *file,
+            GCancellable *cancellable,
+            GError      **error)
 {
   g_autoptr (GPtrArray) conversations = g_ptr_array_new_with_free_func (import_conversation_free);
-  const char *end = data + length;
-  const char *p = skip_space (data, end);
+  const char *p = skip_space (*position, end);
 
-  g_assert (p < end && *p == '[');
+  if (p >= end || *p != '[')
+    {
+      malformed (error, file, _ ("It has no list of “conversations”."));
+      return NULL;
+    }
   p = skip_space (p + 1, end);
   if (p < end && *p == ']')
-    p = skip_space (p + 1, end);
-  else
-    for (guint index = 0;; index++)
-      {
-        g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-        g_autoptr (GError) parse_error = NULL;
-        const char         *value_end = scan_value (p, end);
-        ImportConversation *conversation;
-
-        if (g_cancellable_set_error_if_cancelled (cancellable, error))
-          return NULL;
-
-        if (value_end == NULL)
-          {
-            malformed (error, file,
-                       _ ("It ends in the middle of conversation %u; it may have been cut short."),
-                       index + 1);
-            return NULL;
-          }
-        if (!json_parser_load_from_data (parser, p, value_end - p, &parse_error))
-          {
-            /* Translators: %u is a conversation's number, %s the parser's explanation. */
-            malformed (error, file, _ ("Conversation %u is not valid JSON: %s"), index + 1,
-                       parse_error->message);
-            return NULL;
-          }
-        if (!(conversation =
-                  chatgpt_conversation (json_parser_get_root (parser), index, file, error)))
-          return NULL;
-        g_ptr_array_add (conversations, conversation);
-
-        p = skip_space (value_end, end);
-        if (p < end && *p == ',')
-          {
-            p = skip_space (p + 1, end);
-            continue;
-          }
-        if (p < end && *p == ']')
-          {
-            p = skip_space (p + 1, end);
-            break;
-          }
-        if (p >= end)
-          malformed (error, file, _ ("It ends after conversation %u; it may have been cut short."),
-                     index + 1);
-        else
-          malformed (error, file, _ ("Unexpected text after conversation %u (at byte %zu)."),
-                     index + 1, (gsize) (p - data));
-        return NULL;
-      }
-
-  if (p != end)
     {
-      malformed (error, file, _ ("Unexpected text after the list of conversations (at byte %zu)."),
-                 (gsize) (p - data));
+      *position = p + 1;
+      return g_steal_pointer (&conversations);
+    }
+
+  for (guint index = 0;; index++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+      g_autoptr (GError) parse_error = NULL;
+      const char         *value_end = scan_value (p, end);
+      ImportConversation *conversation;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+
+      if (value_end == NULL)
+        {
+          malformed (error, file,
+                     _ ("It ends in the middle of conversation %u; it may have been cut short."),
+                     index + 1);
+          return NULL;
+        }
+      if (!json_parser_load_from_data (parser, p, value_end - p, &parse_error))
+        {
+          /* Translators: %u is a conversation's number, %s the parser's explanation. */
+          malformed (error, file, _ ("Conversation %u is not valid JSON: %s"), index + 1,
+                     parse_error->message);
+          return NULL;
+        }
+      if (!(conversation = convert (json_parser_get_root (parser), index, file, error)))
+        return NULL;
+      g_ptr_array_add (conversations, conversation);
+
+      p = skip_space (value_end, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_space (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == ']')
+        break;
+      if (p >= end)
+        malformed (error, file, _ ("It ends after conversation %u; it may have been cut short."),
+                   index + 1);
+      else
+        malformed (error, file, _ ("Unexpected text after conversation %u (at byte %zu)."),
+                   index + 1, (gsize) (p - data));
       return NULL;
     }
 
+  *position = p + 1;
   return g_steal_pointer (&conversations);
 }
 
@@ -676,40 +691,129 @@ failed:
   return NULL;
 }
 
-static GPtrArray *
-read_samantha (JsonObject *root, GFile *file, GCancellable *cancellable, GError **error)
+/* The members of the top-level object that say what the file is, and where its list of
+ * conversations starts; found by walking the object without parsing the list. */
+typedef struct
 {
-  g_autoptr (GPtrArray) conversations = g_ptr_array_new_with_free_func (import_conversation_free);
-  JsonNode  *list = json_object_get_member (root, "conversations");
-  JsonArray *array;
+  char       *format;
+  gint64      version;
+  const char *conversations;
+  gboolean    has_mapping;
+  const char *stop;      /* where a malformed object stopped making sense */
+  gboolean    truncated; /* because the file ended */
+} TopLevel;
 
-  if (json_object_get_int_member_with_default (root, "version", 0) != 1)
+static gboolean
+read_top_level (const char *data, const char *end, TopLevel *top)
+{
+  const char *p = skip_space (data, end);
+
+/* Where and why the walk stopped, for the error message. */
+#define STOP(at)                       \
+  G_STMT_START                         \
+  {                                    \
+    top->stop = (at);                  \
+    top->truncated = top->stop >= end; \
+    return FALSE;                      \
+  }                                    \
+  G_STMT_END
+
+  if (p >= end || *p != '{')
+    STOP (p);
+  p = skip_space (p + 1, end);
+  if (p < end && *p == '}')
+    {
+      if (skip_space (p + 1, end) != end)
+        STOP (skip_space (p + 1, end));
+      return TRUE;
+    }
+
+  for (;;)
+    {
+      const char *key = p;
+      const char *key_end;
+      const char *value;
+      const char *value_end;
+      gsize       key_length;
+
+      if (p >= end || *p != '"')
+        STOP (p);
+      if (!(key_end = scan_string (p, end)))
+        STOP (end);
+      key_length = key_end - key;
+      p = skip_space (key_end, end);
+      if (p >= end || *p != ':')
+        STOP (p);
+      value = skip_space (p + 1, end);
+      if (!(value_end = scan_value (value, end)))
+        STOP (end);
+      if (value_end == value)
+        STOP (value);
+
+#define KEY_IS(name) \
+  (key_length == strlen ("\"" name "\"") && memcmp (key, "\"" name "\"", key_length) == 0)
+      if (KEY_IS ("conversations"))
+        top->conversations = value;
+      else if (KEY_IS ("mapping"))
+        top->has_mapping = TRUE;
+      else if (KEY_IS ("format") || KEY_IS ("version"))
+        {
+          g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+          JsonNode *node;
+
+          if (!json_parser_load_from_data (parser, value, value_end - value, NULL))
+            return FALSE;
+          node = json_parser_get_root (parser);
+          if (KEY_IS ("format") && JSON_NODE_HOLDS_VALUE (node) &&
+              json_node_get_value_type (node) == G_TYPE_STRING)
+            _sam_set_str (&top->format, json_node_get_string (node));
+          else if (KEY_IS ("version") && JSON_NODE_HOLDS_VALUE (node) &&
+                   json_node_get_value_type (node) == G_TYPE_INT64)
+            top->version = json_node_get_int (node);
+        }
+#undef KEY_IS
+
+      p = skip_space (value_end, end);
+      if (p < end && *p == ',')
+        {
+          p = skip_space (p + 1, end);
+          continue;
+        }
+      if (p < end && *p == '}')
+        {
+          if (skip_space (p + 1, end) != end)
+            STOP (skip_space (p + 1, end));
+          return TRUE;
+        }
+      STOP (p);
+    }
+#undef STOP
+}
+
+static GPtrArray *
+read_samantha (TopLevel     *top,
+               const char   *data,
+               const char   *end,
+               GFile        *file,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  const char *p = top->conversations;
+
+  if (top->version != 1)
     {
       malformed (error, file,
                  _ ("It was written by a newer version of Samantha; update Samantha "
                     "to import it."));
       return NULL;
     }
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+  if (p == NULL)
     {
       malformed (error, file, _ ("It has no list of “conversations”."));
       return NULL;
     }
 
-  array = json_node_get_array (list);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      ImportConversation *conversation;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-      if (!(conversation =
-                samantha_conversation (json_array_get_element (array, i), i, file, error)))
-        return NULL;
-      g_ptr_array_add (conversations, conversation);
-    }
-
-  return g_steal_pointer (&conversations);
+  return read_array (&p, end, data, samantha_conversation, file, cancellable, error);
 }
 
 /* Reading and writing */
@@ -722,6 +826,7 @@ read_file (GFile *file, GCancellable *cancellable, GError **error)
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *name = g_file_get_basename (file);
   const char      *data;
+  const char      *end;
   const char      *p;
   gsize            length;
 
@@ -761,39 +866,66 @@ read_file (GFile *file, GCancellable *cancellable, GError **error)
       length -= 3;
     }
 
-  p = skip_space (data, data + length);
-  if (p < data + length && *p == '[')
-    return read_chatgpt (data, length, file, cancellable, error);
-
-  if (p < data + length && *p == '{')
+  end = data + length;
+  p = skip_space (data, end);
+  if (p < end && *p == '[')
     {
-      g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-      g_autoptr (GError) parse_error = NULL;
-      JsonObject *root;
+      GPtrArray *conversations;
 
-      if (!json_parser_load_from_data (parser, data, length, &parse_error))
+      if (!(conversations =
+                read_array (&p, end, data, chatgpt_conversation, file, cancellable, error)))
+        return NULL;
+      if (skip_space (p, end) != end)
         {
-          /* Translators: %s is the JSON parser's explanation. */
-          malformed (error, file, _ ("It is not valid JSON: %s"), parse_error->message);
+          g_ptr_array_unref (conversations);
+          malformed (error, file,
+                     _ ("Unexpected text after the list of conversations (at byte %zu)."),
+                     (gsize) (skip_space (p, end) - data));
           return NULL;
         }
-      root = json_node_get_object (json_parser_get_root (parser));
+      return conversations;
+    }
 
-      if (g_strcmp0 (get_string_member (root, "format"), "samantha-export") == 0)
-        return read_samantha (root, file, cancellable, error);
+  if (p < end && *p == '{')
+    {
+      TopLevel         top = { NULL, 0, NULL, FALSE };
+      gboolean         valid = read_top_level (p, end, &top);
+      g_autofree char *format = g_steal_pointer (&top.format);
 
-      /* One ChatGPT conversation on its own. */
-      if (json_object_has_member (root, "mapping"))
+      if (valid && g_strcmp0 (format, "samantha-export") == 0)
+        return read_samantha (&top, data, end, file, cancellable, error);
+
+      /* One ChatGPT conversation on its own (small: parsed whole). */
+      if (valid && top.has_mapping)
         {
+          g_autoptr (JsonParser) parser = json_parser_new_immutable ();
           g_autoptr (GPtrArray) conversations =
               g_ptr_array_new_with_free_func (import_conversation_free);
           ImportConversation *conversation;
 
-          if (!(conversation =
-                    chatgpt_conversation (json_parser_get_root (parser), 0, file, error)))
+          if (!json_parser_load_from_data (parser, p, end - p, NULL))
+            valid = FALSE;
+          else if (!(conversation =
+                         chatgpt_conversation (json_parser_get_root (parser), 0, file, error)))
             return NULL;
-          g_ptr_array_add (conversations, conversation);
-          return g_steal_pointer (&conversations);
+          else
+            {
+              g_ptr_array_add (conversations, conversation);
+              return g_steal_pointer (&conversations);
+            }
+        }
+
+      if (!valid && top.truncated)
+        {
+          malformed (error, file, _ ("It ends too early; it may have been cut short."));
+          return NULL;
+        }
+      if (!valid)
+        {
+          /* Translators: %zu is a position in the file, counted in bytes. */
+          malformed (error, file, _ ("It is not valid JSON (at byte %zu)."),
+                     (gsize) (top.stop - data));
+          return NULL;
         }
     }
 
