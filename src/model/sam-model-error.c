@@ -417,6 +417,13 @@ sam_model_error_from_transport (const char   *provider_name,
                            "connection."),
                         where);
 
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED) &&
+      g_strcmp0 (provider_name, where) == 0)
+    return g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_NETWORK,
+                        _ ("Could not connect to %s; check that the server is running and that "
+                           "the base URL is right."),
+                        where);
+
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_NETWORK,
                         _ ("Could not connect to %s at %s; check that it is running and that the "

@@ -1,0 +1,306 @@
+/* sam-ask.c — `samantha --ask TEXT`: one headless turn, the reply streamed to stdout.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "desktop/sam-secrets.h"
+#include "model/sam-model-error.h"
+#include "model/sam-provider-config.h"
+#include "sam-ask.h"
+
+/* A turn runs without a display and without a running instance: provider from the
+ * environment, the settings or this computer; key from SAMANTHA_API_KEY or the keyring; the
+ * reply written to stdout as it arrives. */
+
+typedef struct
+{
+  GMainLoop         *loop;
+  GCancellable      *cancellable;
+  GSettings         *settings;
+  char              *text;
+  SamProviderConfig *config;
+  SamProvider       *provider;
+  GError            *error;
+  gboolean           printed_any;
+  gboolean           ends_with_newline;
+} Turn;
+
+SamAskExit
+sam_ask_exit_status (const GError *error)
+{
+  if (error == NULL)
+    return SAM_ASK_EXIT_OK;
+
+  if (error->domain == SAM_SECRETS_ERROR)
+    return SAM_ASK_EXIT_AUTHENTICATION;
+
+  if (error->domain != SAM_MODEL_ERROR)
+    return SAM_ASK_EXIT_OTHER;
+
+  switch ((SamModelError) error->code)
+    {
+    case SAM_MODEL_ERROR_CONFIGURATION:
+    case SAM_MODEL_ERROR_NOT_SUPPORTED:
+      return SAM_ASK_EXIT_CONFIGURATION;
+    case SAM_MODEL_ERROR_AUTHENTICATION:
+      return SAM_ASK_EXIT_AUTHENTICATION;
+    case SAM_MODEL_ERROR_RATE_LIMIT:
+    case SAM_MODEL_ERROR_QUOTA:
+      return SAM_ASK_EXIT_RATE_LIMIT;
+    case SAM_MODEL_ERROR_NETWORK:
+    case SAM_MODEL_ERROR_TIMEOUT:
+      return SAM_ASK_EXIT_NETWORK;
+    case SAM_MODEL_ERROR_SERVER:
+    case SAM_MODEL_ERROR_OVERLOADED:
+    case SAM_MODEL_ERROR_INVALID_RESPONSE:
+      return SAM_ASK_EXIT_SERVER;
+    case SAM_MODEL_ERROR_CONTEXT_LENGTH:
+    case SAM_MODEL_ERROR_INVALID_REQUEST:
+      return SAM_ASK_EXIT_REQUEST;
+    case SAM_MODEL_ERROR_CANCELLED:
+      return SAM_ASK_EXIT_CANCELLED;
+    default:
+      return SAM_ASK_EXIT_OTHER;
+    }
+}
+
+/**
+ * sam_ask_build_request:
+ * @text: what the user asked
+ *
+ * The request for one turn. The companion's context (persona, memory, the safety policy and
+ * its crisis check) is assembled here once it exists; the model layer only sends what this
+ * returns.
+ *
+ * Returns: (transfer full): the request
+ */
+SamChatRequest *
+sam_ask_build_request (const char *text)
+{
+  g_autoptr (SamChatMessage) message = sam_chat_message_new (SAM_CHAT_ROLE_USER, text);
+  SamChatRequest *request = sam_chat_request_new ();
+
+  sam_chat_request_add_message (request, message);
+
+  return request;
+}
+
+static void
+finish_turn (Turn *turn, GError *error)
+{
+  if (error && !turn->error)
+    turn->error = error;
+  else if (error)
+    g_error_free (error);
+
+  g_main_loop_quit (turn->loop);
+}
+
+static void
+event_cb (SamProvider *provider, const SamStreamEvent *event, gpointer user_data)
+{
+  Turn *turn = user_data;
+
+  switch (event->type)
+    {
+    case SAM_STREAM_EVENT_TEXT_DELTA:
+      fputs (event->text, stdout);
+      fflush (stdout);
+      turn->printed_any = TRUE;
+      turn->ends_with_newline = g_str_has_suffix (event->text, "\n");
+      break;
+
+    case SAM_STREAM_EVENT_RETRY:
+      /* A person at a terminal wants to know why it takes longer; a script does not. */
+      if (isatty (STDERR_FILENO))
+        g_printerr ("%s\n", event->text);
+      break;
+
+    case SAM_STREAM_EVENT_REASONING_DELTA:
+    case SAM_STREAM_EVENT_TOOL_CALL_DELTA:
+    case SAM_STREAM_EVENT_TOOL_CALL:
+    case SAM_STREAM_EVENT_USAGE:
+    case SAM_STREAM_EVENT_FINISH:
+    case SAM_STREAM_EVENT_ERROR:
+    default:
+      break;
+    }
+}
+
+static void
+stream_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Turn *turn = user_data;
+  g_autoptr (SamChatReply) reply = NULL;
+  GError *error = NULL;
+
+  sam_provider_stream_chat_finish (SAM_PROVIDER (object), result, &reply, &error);
+
+  /* The reply, whole or partial, would be committed to the store here (DESIGN.md, "A turn",
+   * step 6). */
+
+  finish_turn (turn, error);
+}
+
+static void
+start_stream (Turn *turn)
+{
+  g_autoptr (SamChatRequest) request = NULL;
+
+  /* The user's message would be committed to the store here, before any network, so that a
+   * crash loses nothing (DESIGN.md, "A turn", step 2). */
+
+  request = sam_ask_build_request (turn->text);
+  sam_provider_stream_chat_async (turn->provider, request, event_cb, turn, NULL, turn->cancellable,
+                                  stream_cb, turn);
+}
+
+static void
+lookup_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Turn *turn = user_data;
+  g_autoptr (GError) error = NULL;
+  char *api_key;
+
+  api_key = sam_secrets_lookup_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      finish_turn (turn, g_error_new_literal (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CANCELLED,
+                                              _ ("The reply was stopped.")));
+      return;
+    }
+
+  if (api_key == NULL && sam_provider_config_needs_key (turn->config))
+    {
+      g_autofree char *name =
+          sam_provider_name_for_url (turn->config->provider, turn->config->base_url);
+
+      /* No keyring (a headless session) is the usual reason; it tells what to do instead. */
+      if (error)
+        finish_turn (turn, g_steal_pointer (&error));
+      else
+        finish_turn (turn, g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_AUTHENTICATION,
+                                        _ ("%s needs an API key; add one in Preferences → "
+                                           "Model or set SAMANTHA_API_KEY."),
+                                        name));
+      return;
+    }
+
+  turn->provider = sam_provider_config_create (turn->config, api_key);
+  sam_secrets_free_key (api_key);
+  start_stream (turn);
+}
+
+static void
+resolve_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Turn   *turn = user_data;
+  GError *error = NULL;
+
+  turn->config = sam_provider_config_resolve_finish (result, &error);
+  if (turn->config == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_clear_error (&error);
+          error = g_error_new_literal (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CANCELLED,
+                                       _ ("The reply was stopped."));
+        }
+      finish_turn (turn, error);
+      return;
+    }
+
+  /* SAMANTHA_API_KEY wins and is never stored; otherwise the keyring has the key. */
+  if (turn->config->api_key)
+    {
+      turn->provider = sam_provider_config_create (turn->config, NULL);
+      start_stream (turn);
+      return;
+    }
+
+  sam_secrets_lookup_async (turn->config->provider, turn->config->base_url, turn->cancellable,
+                            lookup_cb, turn);
+}
+
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  Turn *turn = user_data;
+
+  /* Stop for real: the request ends and the server sees the connection close. */
+  g_cancellable_cancel (turn->cancellable);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * sam_ask_run:
+ * @settings: (nullable): Samantha's settings
+ * @text: what to ask
+ *
+ * Runs one turn on its own main loop and prints the reply to stdout as it arrives. On
+ * failure the text that arrived stays, and one line saying what went wrong and what to do
+ * goes to stderr.
+ *
+ * Returns: a #SamAskExit
+ */
+int
+sam_ask_run (GSettings *settings, const char *text)
+{
+  g_autofree char *question = g_strstrip (g_strdup (text ? text : ""));
+  Turn             turn = { 0 };
+  guint            sigint;
+  guint            sigterm;
+  int              status;
+
+  if (*question == '\0')
+    {
+      g_printerr ("%s\n", _ ("There is nothing to ask: write the question after --ask."));
+      return SAM_ASK_EXIT_OTHER;
+    }
+
+  turn.loop = g_main_loop_new (NULL, FALSE);
+  turn.cancellable = g_cancellable_new ();
+  turn.settings = settings ? g_object_ref (settings) : NULL;
+  turn.text = g_strdup (text);
+
+  sigint = g_unix_signal_add (SIGINT, interrupt_cb, &turn);
+  sigterm = g_unix_signal_add (SIGTERM, interrupt_cb, &turn);
+
+  sam_provider_config_resolve_async (turn.settings, turn.cancellable, resolve_cb, &turn);
+  g_main_loop_run (turn.loop);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  status = sam_ask_exit_status (turn.error);
+  if (turn.error)
+    {
+      /* Keep the terminal tidy; a pipe gets exactly the text that arrived. */
+      if (turn.printed_any && !turn.ends_with_newline && isatty (STDOUT_FILENO))
+        fputc ('\n', stdout);
+      fflush (stdout);
+      g_printerr ("%s\n", turn.error->message);
+    }
+  else if (turn.printed_any && !turn.ends_with_newline && isatty (STDOUT_FILENO))
+    fputc ('\n', stdout);
+  fflush (stdout);
+
+  g_clear_error (&turn.error);
+  g_clear_object (&turn.provider);
+  g_clear_pointer (&turn.config, sam_provider_config_free);
+  g_clear_object (&turn.settings);
+  g_clear_object (&turn.cancellable);
+  g_clear_pointer (&turn.loop, g_main_loop_unref);
+  g_free (turn.text);
+
+  return status;
+}
