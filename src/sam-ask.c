@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "companion/sam-chat.h"
 #include "desktop/sam-secrets.h"
 #include "model/sam-model-error.h"
 #include "model/sam-provider-config.h"
@@ -17,7 +18,10 @@
 
 /* A turn runs without a display and without a running instance: provider from the
  * environment, the settings or this computer; key from SAMANTHA_API_KEY or the keyring; the
- * reply written to stdout as it arrives. */
+ * reply written to stdout as it arrives. The turn itself is the app's own (SamChat): the
+ * question is stored before anything is sent, checked for risk, sent with the companion's
+ * context and the safety policy, and the reply is stored as it streams, so even a killed
+ * process leaves both in the store. */
 
 typedef struct
 {
@@ -27,6 +31,8 @@ typedef struct
   char              *text;
   SamProviderConfig *config;
   SamProvider       *provider;
+  SamStore          *store;
+  SamChat           *chat;
   GError            *error;
   gboolean           printed_any;
   gboolean           ends_with_newline;
@@ -71,27 +77,6 @@ sam_ask_exit_status (const GError *error)
     }
 }
 
-/**
- * sam_ask_build_request:
- * @text: what the user asked
- *
- * The request for one turn. The companion's context (persona, memory, the safety policy and
- * its crisis check) is assembled here once it exists; the model layer only sends what this
- * returns.
- *
- * Returns: (transfer full): the request
- */
-SamChatRequest *
-sam_ask_build_request (const char *text)
-{
-  g_autoptr (SamChatMessage) message = sam_chat_message_new (SAM_CHAT_ROLE_USER, text);
-  SamChatRequest *request = sam_chat_request_new ();
-
-  sam_chat_request_add_message (request, message);
-
-  return request;
-}
-
 static void
 finish_turn (Turn *turn, GError *error)
 {
@@ -104,62 +89,55 @@ finish_turn (Turn *turn, GError *error)
 }
 
 static void
-event_cb (SamProvider *provider, const SamStreamEvent *event, gpointer user_data)
+text_delta_cb (SamChat *chat, const char *text, Turn *turn)
 {
-  Turn *turn = user_data;
-
-  switch (event->type)
-    {
-    case SAM_STREAM_EVENT_TEXT_DELTA:
-      fputs (event->text, stdout);
-      fflush (stdout);
-      turn->printed_any = TRUE;
-      turn->ends_with_newline = g_str_has_suffix (event->text, "\n");
-      break;
-
-    case SAM_STREAM_EVENT_RETRY:
-      /* A person at a terminal wants to know why it takes longer; a script does not. */
-      if (isatty (STDERR_FILENO))
-        g_printerr ("%s\n", event->text);
-      break;
-
-    case SAM_STREAM_EVENT_REASONING_DELTA:
-    case SAM_STREAM_EVENT_TOOL_CALL_DELTA:
-    case SAM_STREAM_EVENT_TOOL_CALL:
-    case SAM_STREAM_EVENT_USAGE:
-    case SAM_STREAM_EVENT_FINISH:
-    case SAM_STREAM_EVENT_ERROR:
-    default:
-      break;
-    }
+  fputs (text, stdout);
+  fflush (stdout);
+  turn->printed_any = TRUE;
+  turn->ends_with_newline = g_str_has_suffix (text, "\n");
 }
 
 static void
-stream_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+retrying_cb (SamChat *chat, const char *text, Turn *turn)
 {
-  Turn *turn = user_data;
-  g_autoptr (SamChatReply) reply = NULL;
-  GError *error = NULL;
+  /* A person at a terminal wants to know why it takes longer; a script does not. */
+  if (isatty (STDERR_FILENO))
+    g_printerr ("%s\n", text);
+}
 
-  sam_provider_stream_chat_finish (SAM_PROVIDER (object), result, &reply, &error);
-
-  /* The reply, whole or partial, would be committed to the store here (DESIGN.md, "A turn",
-   * step 6). */
-
-  finish_turn (turn, error);
+static void
+reply_finished_cb (SamChat *chat, SamMessage *message, const GError *error, Turn *turn)
+{
+  /* Stopped (Ctrl+C): the text that arrived stays, and the status says it was cut short. */
+  if (error == NULL && g_strcmp0 (sam_message_get_finish_reason (message), "stopped") == 0)
+    finish_turn (turn, g_error_new_literal (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CANCELLED,
+                                            _ ("The reply was stopped.")));
+  else
+    finish_turn (turn, error ? g_error_copy (error) : NULL);
 }
 
 static void
 start_stream (Turn *turn)
 {
-  g_autoptr (SamChatRequest) request = NULL;
+  GError *error = NULL;
+  g_autoptr (SamConversation) conversation = NULL;
 
-  /* The user's message would be committed to the store here, before any network, so that a
-   * crash loses nothing (DESIGN.md, "A turn", step 2). */
+  if (!(turn->store = sam_store_new (&error)) ||
+      !(conversation = sam_store_create_conversation (turn->store, _ ("New Conversation"),
+                                                      SAM_CONVERSATION_KIND_NORMAL, &error)) ||
+      !(turn->chat = sam_chat_new (turn->store, conversation, &error)))
+    {
+      finish_turn (turn, error);
+      return;
+    }
 
-  request = sam_ask_build_request (turn->text);
-  sam_provider_stream_chat_async (turn->provider, request, event_cb, turn, NULL, turn->cancellable,
-                                  stream_cb, turn);
+  sam_chat_set_provider (turn->chat, turn->provider);
+  g_signal_connect (turn->chat, "text-delta", G_CALLBACK (text_delta_cb), turn);
+  g_signal_connect (turn->chat, "retrying", G_CALLBACK (retrying_cb), turn);
+  g_signal_connect (turn->chat, "reply-finished", G_CALLBACK (reply_finished_cb), turn);
+
+  if (!sam_chat_send (turn->chat, turn->text, &error))
+    finish_turn (turn, error);
 }
 
 static void
@@ -237,6 +215,8 @@ interrupt_cb (gpointer user_data)
 
   /* Stop for real: the request ends and the server sees the connection close. */
   g_cancellable_cancel (turn->cancellable);
+  if (turn->chat != NULL)
+    sam_chat_stop (turn->chat);
 
   return G_SOURCE_CONTINUE;
 }
@@ -295,6 +275,8 @@ sam_ask_run (GSettings *settings, const char *text)
   fflush (stdout);
 
   g_clear_error (&turn.error);
+  g_clear_object (&turn.chat);
+  g_clear_object (&turn.store);
   g_clear_object (&turn.provider);
   g_clear_pointer (&turn.config, sam_provider_config_free);
   g_clear_object (&turn.settings);

@@ -7,8 +7,6 @@
 
 #include <gio/gio.h>
 
-#include "model/sam-chat-request.h"
-
 G_BEGIN_DECLS
 
 /**
@@ -41,8 +39,7 @@ typedef enum
   SAM_ASK_EXIT_CANCELLED = 130,
 } SamAskExit;
 
-int             sam_ask_run (GSettings *settings, const char *text);
-SamChatRequest *sam_ask_build_request (const char *text);
-SamAskExit      sam_ask_exit_status (const GError *error);
+int        sam_ask_run (GSettings *settings, const char *text);
+SamAskExit sam_ask_exit_status (const GError *error);
 
 G_END_DECLS

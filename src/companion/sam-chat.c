@@ -53,6 +53,8 @@ enum
 enum
 {
   CRISIS,
+  TEXT_DELTA,
+  RETRYING,
   REPLY_FINISHED,
   N_SIGNALS
 };
@@ -96,6 +98,10 @@ stream_event_cb (SamProvider *provider, const SamStreamEvent *event, gpointer us
       sam_message_append_content (turn->reply, event->text, -1);
       if (g_get_monotonic_time () - self->last_checkpoint >= CHECKPOINT_INTERVAL_US)
         checkpoint (self, turn->reply);
+      g_signal_emit (self, signals[TEXT_DELTA], 0, event->text);
+      break;
+    case SAM_STREAM_EVENT_RETRY:
+      g_signal_emit (self, signals[RETRYING], 0, event->text);
       break;
     case SAM_STREAM_EVENT_USAGE:
       sam_message_set_usage (turn->reply, event->input_tokens, event->output_tokens);
@@ -103,7 +109,6 @@ stream_event_cb (SamProvider *provider, const SamStreamEvent *event, gpointer us
     case SAM_STREAM_EVENT_REASONING_DELTA:
     case SAM_STREAM_EVENT_TOOL_CALL_DELTA:
     case SAM_STREAM_EVENT_TOOL_CALL:
-    case SAM_STREAM_EVENT_RETRY:
     case SAM_STREAM_EVENT_FINISH:
     case SAM_STREAM_EVENT_ERROR:
     default:
@@ -157,7 +162,8 @@ stream_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (self->reply == turn->reply)
     sam_chat_end_turn (self);
 
-  g_signal_emit (self, signals[REPLY_FINISHED], 0, turn->reply);
+  g_signal_emit (self, signals[REPLY_FINISHED], 0, turn->reply,
+                 state == SAM_MESSAGE_STATE_FAILED ? error : NULL);
 
   turn_free (turn);
 }
@@ -187,13 +193,14 @@ sam_chat_start_turn (SamChat *self, GError **error)
     {
       /* No model yet: the reply says so where the user looks, with Retry for after. */
       g_autoptr (GError) store_error = NULL;
+      g_autoptr (GError) missing = g_error_new_literal (
+          SAM_MODEL_ERROR, SAM_MODEL_ERROR_CONFIGURATION,
+          _ ("No model is set up yet. Choose one in Preferences → Model, then retry."));
 
-      if (!sam_store_finish_message (
-              self->store, reply, SAM_MESSAGE_STATE_FAILED, "error",
-              _ ("No model is set up yet. Choose one in Preferences → Model, then retry."),
-              &store_error))
+      if (!sam_store_finish_message (self->store, reply, SAM_MESSAGE_STATE_FAILED, "error",
+                                     missing->message, &store_error))
         g_warning ("Could not save the reply: %s", store_error->message);
-      g_signal_emit (self, signals[REPLY_FINISHED], 0, reply);
+      g_signal_emit (self, signals[REPLY_FINISHED], 0, reply, missing);
       return TRUE;
     }
 
@@ -308,12 +315,27 @@ sam_chat_class_init (SamChatClass *klass)
                                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   /**
+   * SamChat::text-delta:
+   * @text: the text that just arrived
+   */
+  signals[TEXT_DELTA] = g_signal_new ("text-delta", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                      NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * SamChat::retrying:
+   * @text: one sentence saying why the reply takes longer (the server is busy, …)
+   */
+  signals[RETRYING] = g_signal_new ("retrying", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
    * SamChat::reply-finished:
    * @message: the stored reply, complete, stopped or failed
+   * @error: (nullable): why it failed
    */
   signals[REPLY_FINISHED] =
       g_signal_new ("reply-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                    NULL, G_TYPE_NONE, 1, SAM_TYPE_MESSAGE);
+                    NULL, G_TYPE_NONE, 2, SAM_TYPE_MESSAGE, G_TYPE_ERROR);
 }
 
 static void
