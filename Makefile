@@ -25,6 +25,7 @@ check: deps
 	@status=0; \
 	$(MAKE) --no-print-directory check-plain || status=1; \
 	$(MAKE) --no-print-directory check-asan || status=1; \
+	$(MAKE) --no-print-directory fuzz || status=1; \
 	exit $$status
 
 check-plain: $(BUILDDIR)/build.ninja
@@ -48,6 +49,26 @@ check-asan: $(ASAN_BUILDDIR)/build.ninja
 	  meson test -C $(ASAN_BUILDDIR) $(MESON_TEST_ARGS) --no-rebuild --suite ui --logbase asan-ui || status=1; \
 	exit $$status
 
+# The stream decoder under libFuzzer for FUZZ_SECONDS, seeded with the recorded wire
+# fixtures; skipped where clang is missing.
+FUZZ_BUILDDIR ?= _build-fuzz
+FUZZ_SECONDS ?= 20
+
+fuzz:
+	@if ! command -v clang >/dev/null 2>&1; then echo "fuzz: clang not found, skipped"; exit 0; fi; \
+	if [ ! -f $(FUZZ_BUILDDIR)/build.ninja ]; then \
+	  CC=clang meson setup $(FUZZ_BUILDDIR) -Dfuzzing=true --buildtype=debugoptimized >/dev/null || exit 1; \
+	fi; \
+	meson compile -C $(FUZZ_BUILDDIR) fuzz-stream-decoder >/dev/null || exit 1; \
+	corpus=$$(mktemp -d); \
+	$(FUZZ_BUILDDIR)/tests/fuzz/fuzz-stream-decoder -max_total_time=$(FUZZ_SECONDS) \
+	  -print_final_stats=1 $$corpus tests/fixtures/wire tests/fixtures/wire/edge \
+	  >$$corpus.log 2>&1; status=$$?; \
+	grep -E '^(Done|stat::average_exec_per_sec)' $$corpus.log; \
+	if [ $$status -ne 0 ]; then tail -60 $$corpus.log; fi; \
+	rm -rf $$corpus $$corpus.log; \
+	exit $$status
+
 bench: build
 	tests/headless-run.sh python3 tests/bench/run-benchmarks.py $(BUILDDIR)
 
@@ -55,4 +76,4 @@ pot: $(BUILDDIR)/build.ninja
 	meson compile -C $(BUILDDIR) samantha-pot samantha-update-po
 
 clean:
-	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR)
+	rm -rf $(BUILDDIR) $(ASAN_BUILDDIR) $(FUZZ_BUILDDIR)

@@ -359,6 +359,8 @@ sam_stream_decoder_feed (SamStreamDecoder  *self,
           if (!ok)
             return FALSE;
         }
+      else if ((gsize) (eol - p) > SAM_STREAM_DECODER_MAX_EVENT)
+        return too_large (self, error);
       else if (!handle_line (self, p, eol - p, func, user_data, error))
         return FALSE;
 

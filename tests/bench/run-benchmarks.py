@@ -96,6 +96,28 @@ def bench_store():
     return proc.returncode == 0
 
 
+def bench_streaming():
+    """20,000 tokens at 1,000 tokens/s into the real conversation view."""
+    exe = os.path.join(BUILDDIR, "tests", "bench", "bench-streaming")
+    with tempfile.TemporaryDirectory(prefix="samantha-bench-stream-") as home:
+        env = base_env(home)
+        env["GTK_A11Y"] = "none"
+        result = subprocess.run([exe], env=env, capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        print(line)
+    return result.returncode == 0
+
+
+def bench_stream_decoder():
+    """SSE and NDJSON decoding of the recorded wire fixtures, repeated to 64 MB, against
+    memchr over the same bytes."""
+    exe = os.path.join(BUILDDIR, "tests", "bench", "bench-stream-decoder")
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "wire")
+    result = subprocess.run([exe, fixtures], stdout=subprocess.PIPE, text=True)
+    print(result.stdout, end="")
+    return result.returncode == 0
+
+
 def main():
     ok = True
     with tempfile.TemporaryDirectory(prefix="samantha-bench-") as home:
@@ -104,6 +126,8 @@ def main():
         populate_store(home)
         ok &= bench_startup(home, "1,000 conversations / 100,000 messages")
     ok &= bench_store()
+    ok &= bench_streaming()
+    ok &= bench_stream_decoder()
     print("all budgets met" if ok else "some budgets were missed")
     return 0 if ok else 1
 
