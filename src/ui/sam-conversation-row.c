@@ -17,7 +17,6 @@ struct _SamConversationRow
   GBinding        *title_binding;
   GBinding        *pinned_binding;
 
-  /* Template widgets */
   GtkWidget *box;
   GtkLabel  *title_label;
   GtkLabel  *time_label;
@@ -73,7 +72,7 @@ sam_conversation_row_dispose (GObject *object)
   SamConversationRow *self = SAM_CONVERSATION_ROW (object);
 
   sam_conversation_row_set_conversation (self, NULL);
-  gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CONVERSATION_ROW);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
 
   G_OBJECT_CLASS (sam_conversation_row_parent_class)->dispose (object);
 }
@@ -86,21 +85,43 @@ sam_conversation_row_class_init (SamConversationRowClass *klass)
 
   object_class->dispose = sam_conversation_row_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               RESOURCE_PATH "/ui/sam-conversation-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, box);
-  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, title_label);
-  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, time_label);
-  gtk_widget_class_bind_template_child (widget_class, SamConversationRow, pin_image);
-
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "conversationrow");
 }
 
+/* Built in code rather than from a template: the sidebar makes one of these for every
+ * conversation on screen at startup, and parsing a template each time shows in the
+ * time to first frame. */
 static void
 sam_conversation_row_init (SamConversationRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *labels = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+
+  self->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->title_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->title_label, 0);
+  gtk_label_set_ellipsize (self->title_label, PANGO_ELLIPSIZE_END);
+
+  self->time_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->time_label, 0);
+  gtk_label_set_ellipsize (self->time_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (GTK_WIDGET (self->time_label), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->time_label), "dim-label");
+
+  gtk_widget_set_hexpand (labels, TRUE);
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->title_label));
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->time_label));
+  gtk_box_append (GTK_BOX (self->box), labels);
+
+  self->pin_image = gtk_image_new_from_icon_name ("view-pin-symbolic");
+  gtk_widget_set_valign (self->pin_image, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (self->pin_image, _ ("Pinned"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pin_image), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Pinned"), -1);
+  gtk_widget_add_css_class (self->pin_image, "dim-label");
+  gtk_box_append (GTK_BOX (self->box), self->pin_image);
 }
 
 GtkWidget *
