@@ -271,6 +271,13 @@ sam_application_reload_provider (SamApplication *self)
                                      provider_resolved_cb, g_object_ref (self));
 }
 
+static gboolean
+reload_provider_idle_cb (gpointer user_data)
+{
+  sam_application_reload_provider (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 provider_settings_changed_cb (SamApplication *self, const char *key, GSettings *settings)
 {
@@ -306,7 +313,9 @@ sam_application_startup (GApplication *app)
 
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (provider_settings_changed_cb),
                            self, G_CONNECT_SWAPPED);
-  sam_application_reload_provider (self);
+
+  /* Finding the model (local servers, the keyring) waits until the window is on screen. */
+  g_idle_add_full (G_PRIORITY_LOW, reload_provider_idle_cb, g_object_ref (self), g_object_unref);
 
   self->desktop = sam_application_desktop_new (self);
 }
