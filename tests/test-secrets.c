@@ -16,6 +16,19 @@
 
 #define TEST_KEY "sk-ant-test-7Hq2Lp9Wv4"
 
+/* libsecret 0.20.5's file backend drops the etag of its previous write at every write
+ * (fixed upstream by clearing it in ensure_up_to_date ()): 28 bytes per key saved, inside
+ * libsecret and GIO, with no symbol a suppression could name. The writes of this test are
+ * kept out of the leak check; test-ask leak-checks Samantha's own store path. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LIBSECRET_LEAKS_BEGIN() __lsan_disable ()
+#define LIBSECRET_LEAKS_END()   __lsan_enable ()
+#else
+#define LIBSECRET_LEAKS_BEGIN()
+#define LIBSECRET_LEAKS_END()
+#endif
+
 typedef struct
 {
   char    *key;
@@ -64,8 +77,10 @@ store (const char *provider, const char *base_url, const char *key)
 {
   Wait wait = { 0 };
 
+  LIBSECRET_LEAKS_BEGIN ();
   sam_secrets_store_async (provider, base_url, key, NULL, store_cb, &wait);
   wait_for (&wait);
+  LIBSECRET_LEAKS_END ();
   g_assert_true (wait.ok);
 }
 
@@ -84,8 +99,10 @@ clear (const char *provider, const char *base_url)
 {
   Wait wait = { 0 };
 
+  LIBSECRET_LEAKS_BEGIN ();
   sam_secrets_clear_async (provider, base_url, NULL, clear_cb, &wait);
   wait_for (&wait);
+  LIBSECRET_LEAKS_END ();
   g_assert_true (wait.ok);
 }
 
