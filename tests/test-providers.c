@@ -1274,6 +1274,50 @@ test_tool_call_assembly (void)
   run_clear (&run);
 }
 
+/* A server that ignores "stream": true answers with one JSON document; it still works. */
+static void
+test_unstreamed_answers (void)
+{
+  static const struct
+  {
+    const char *kind;
+    const char *fixture;
+    const char *text;
+    guint       n_tools;
+    const char *log_has;
+  } cases[] = {
+    { "openai", "wire/openai-response-basic.json",
+      "I'm unable to provide real-time weather updates. To get the current weather in San "
+      "Francisco, I recommend checking a reliable weather website or app like the Weather "
+      "Channel or a local news station.",
+      0, "station.\"\nfinish stop stop\n" },
+    { "openai", "wire/openai-response-tools.json", "", 2,
+      "tool-call 1 id=call_h1DWI1POMJLb0KwIyQHWXD4p name=get_stock_price" },
+    { "anthropic", "wire/anthropic-response-tools.json", "", 1,
+      "tool-call 0 id=toolu_01GHndag5wQmbzNihYmV2UBj name=get_weather "
+      "\"{\"location\":\"San Francisco, CA\",\"units\":\"c\"}\"\nusage 659 74\n"
+      "finish tool-calls tool_use\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (SamReplayServer) server = sam_replay_server_new (NULL);
+      g_autoptr (SamProvider) provider = provider_for_server (cases[i].kind, server);
+      g_autoptr (GBytes) body = sam_test_load_fixture (cases[i].fixture);
+      Run run;
+
+      sam_replay_server_queue_response (server, 200, NULL, "application/json", body);
+      run_init (&run);
+      run_stream (provider, &run);
+      g_assert_no_error (run.error);
+      g_assert_cmpstr (sam_chat_reply_get_text (run.reply), ==, cases[i].text);
+      g_assert_cmpuint (sam_chat_reply_get_tool_calls (run.reply)->len, ==, cases[i].n_tools);
+      if (!strstr (run.log->str, cases[i].log_has))
+        g_error ("%s: no “%s” in:\n%s", cases[i].fixture, cases[i].log_has, run.log->str);
+      run_clear (&run);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1308,6 +1352,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/providers/request/anthropic", test_request_anthropic);
   g_test_add_func ("/providers/request/ollama", test_request_ollama);
   g_test_add_func ("/providers/tool-call-assembly", test_tool_call_assembly);
+  g_test_add_func ("/providers/unstreamed-answers", test_unstreamed_answers);
   g_test_add_func ("/providers/list-models", test_list_models);
   g_test_add_func ("/providers/embeddings", test_embeddings);
   g_test_add_func ("/providers/config-resolution", test_config_resolution);

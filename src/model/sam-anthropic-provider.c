@@ -335,6 +335,42 @@ chat_frame (SamChatStream *stream, const SamStreamFrame *frame, gpointer data, G
           error, sam_model_error_from_body (sam_chat_stream_get_name (stream), 0, root, NULL));
       return FALSE;
     }
+  else if (g_str_equal (type, "message"))
+    {
+      /* A whole message, where a proxy answered without streaming. */
+      JsonArray  *content = sam_json_get_array (event, "content");
+      const char *reason = sam_json_get_string (event, "stop_reason");
+
+      for (guint i = 0; content && i < json_array_get_length (content); i++)
+        {
+          JsonNode   *node = json_array_get_element (content, i);
+          JsonObject *block;
+          const char *block_type;
+
+          if (!JSON_NODE_HOLDS_OBJECT (node))
+            continue;
+          block = json_node_get_object (node);
+          block_type = sam_json_get_string (block, "type");
+
+          if (g_strcmp0 (block_type, "text") == 0)
+            sam_chat_stream_text (stream, sam_json_get_string (block, "text"));
+          else if (g_strcmp0 (block_type, "thinking") == 0)
+            sam_chat_stream_reasoning (stream, sam_json_get_string (block, "thinking"));
+          else if (g_strcmp0 (block_type, "tool_use") == 0)
+            {
+              JsonNode        *input = json_object_get_member (block, "input");
+              g_autofree char *arguments = input ? json_to_string (input, FALSE) : NULL;
+
+              sam_chat_stream_tool_call (stream, i, sam_json_get_string (block, "id"),
+                                         sam_json_get_string (block, "name"), arguments);
+            }
+        }
+
+      read_usage (stream, sam_json_get_object (event, "usage"), TRUE);
+      if (reason)
+        sam_chat_stream_finish_reason (stream, reason);
+      sam_chat_stream_end (stream);
+    }
   else if (g_str_equal (type, "message_start"))
     {
       read_usage (stream, sam_json_get_object (sam_json_get_object (event, "message"), "usage"),

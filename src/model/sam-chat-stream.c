@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sam-chat-stream.h"
 #include "sam-model-error.h"
@@ -44,6 +45,7 @@ struct _SamChatStream
   SamChatReply     *reply;
   GInputStream     *body;
   GPtrArray        *calls;
+  GByteArray       *whole; /* a plain JSON answer where a stream was asked for */
 
   SamChatStreamFrameFunc frame_func;
   gpointer               frame_data;
@@ -75,6 +77,7 @@ sam_chat_stream_free (gpointer data)
   g_clear_pointer (&self->decoder, sam_stream_decoder_free);
   g_clear_pointer (&self->request, sam_http_request_free);
   g_clear_pointer (&self->calls, g_ptr_array_unref);
+  g_clear_pointer (&self->whole, g_byte_array_unref);
   g_clear_object (&self->reply);
   g_clear_object (&self->http);
   g_free (self->name);
@@ -150,6 +153,19 @@ end_of_reply (GTask *task)
     complete (task, NULL);
 }
 
+static gboolean
+whole_body_frame (SamChatStream *self, GError **error)
+{
+  g_autofree char *data = g_utf8_make_valid ((const char *) self->whole->data, self->whole->len);
+  SamStreamFrame   frame = { 0 };
+
+  frame.data = data;
+  frame.data_len = strlen (data);
+  frame.at_eof = TRUE;
+
+  return frame_cb (&frame, self, error);
+}
+
 static void
 read_cb (GObject *object, GAsyncResult *result, gpointer data)
 {
@@ -165,6 +181,15 @@ read_cb (GObject *object, GAsyncResult *result, gpointer data)
       return;
     }
 
+  if (n == 0 && self->whole)
+    {
+      if (!whole_body_frame (self, &error) && error)
+        complete (task, error);
+      else
+        end_of_reply (task);
+      return;
+    }
+
   if (n == 0)
     {
       if (!sam_stream_decoder_finish (self->decoder, frame_cb, self, &error) && error)
@@ -174,8 +199,19 @@ read_cb (GObject *object, GAsyncResult *result, gpointer data)
       return;
     }
 
-  if (!sam_stream_decoder_feed (self->decoder, (const char *) self->buffer, n, frame_cb, self,
-                                &error))
+  if (self->whole)
+    {
+      if (self->whole->len + n > SAM_STREAM_DECODER_MAX_EVENT)
+        {
+          complete (task,
+                    g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_INVALID_RESPONSE,
+                                 _ ("The answer from %s was too large to read."), self->name));
+          return;
+        }
+      g_byte_array_append (self->whole, self->buffer, n);
+    }
+  else if (!sam_stream_decoder_feed (self->decoder, (const char *) self->buffer, n, frame_cb, self,
+                                     &error))
     {
       if (error)
         complete (task, error);
@@ -209,12 +245,23 @@ send_cb (GObject *object, GAsyncResult *result, gpointer data)
   SamChatStream *self = g_task_get_task_data (task);
   GError        *error = NULL;
 
-  self->body = sam_http_client_send_finish (self->http, result, NULL, &error);
+  g_autoptr (SoupMessage) message = NULL;
+  const char *content_type;
+
+  self->body = sam_http_client_send_finish (self->http, result, &message, &error);
   if (self->body == NULL)
     {
       complete (task, error);
       return;
     }
+
+  /* Some servers and proxies ignore "stream": true and answer with one JSON document; it
+   * is read whole and handed over as a single frame. */
+  content_type =
+      soup_message_headers_get_content_type (soup_message_get_response_headers (message), NULL);
+  if (g_strcmp0 (content_type, "application/json") == 0 &&
+      sam_stream_decoder_get_format (self->decoder) == SAM_STREAM_FORMAT_SSE)
+    self->whole = g_byte_array_new ();
 
   sam_http_client_read_async (self->http, self->body, self->buffer, sizeof self->buffer, self->name,
                               g_task_get_cancellable (task), read_cb, task);

@@ -387,7 +387,9 @@ chat_frame (SamChatStream *stream, const SamStreamFrame *frame, gpointer data, G
       if (sam_json_get_int (choice, "index", 0) != 0)
         continue;
 
-      if ((delta = sam_json_get_object (choice, "delta")))
+      /* "message" where a server answered without streaming. */
+      if ((delta = sam_json_get_object (choice, "delta")) ||
+          (delta = sam_json_get_object (choice, "message")))
         {
           sam_chat_stream_text (stream, sam_json_get_string (delta, "content"));
           sam_chat_stream_text (stream, sam_json_get_string (delta, "refusal"));
