@@ -34,14 +34,19 @@ typedef enum
 
 #define MAX_HITS 64
 
-typedef struct
+typedef struct _Rule Rule;
+
+struct _Rule
 {
   char         *id;
   const char   *language;
   SamSafetyKind kind;
   double        strength;
   GRegex       *regex;
-} Rule;
+  gboolean      cue;           /* only there for others to require; never counts itself */
+  char         *requires_name; /* until loading finishes */
+  Rule         *requires;      /* counts only with a hit of this rule in the same sentence */
+};
 
 typedef struct
 {
@@ -51,14 +56,16 @@ typedef struct
   GRegex     *regex;
 } Negative;
 
-/* Rules are matched in two steps: a handful of rules in one alternation rules most sentences
- * out at once, and only the rules of a group that matched run one by one. */
-#define GROUP_SIZE 8
+/* Rules are matched in three steps: a block of rules in one alternation rules most sentences
+ * out at once, then the groups of a block that matched, then the rules of a group one by one.
+ * (One alternation of all a language's rules would exceed PCRE's size limit.) */
+#define GROUP_SIZE       8
+#define GROUPS_PER_BLOCK 4
 
 typedef struct
 {
   GRegex *any;
-  guint   first;
+  guint   first; /* the first rule, or for a block the first group */
   guint   n;
 } Group;
 
@@ -66,8 +73,8 @@ typedef struct
 {
   const char *code;
   GPtrArray  *rules;  /* Rule*, owned by the detector */
-  GRegex     *any;    /* all rules of the language in one alternation */
-  GArray     *groups; /* Group */
+  GArray     *blocks; /* Group, over groups */
+  GArray     *groups; /* Group, over rules */
   guint       bit;
 } Language;
 
@@ -94,6 +101,7 @@ rule_free (gpointer data)
   Rule *rule = data;
 
   g_free (rule->id);
+  g_free (rule->requires_name);
   g_clear_pointer (&rule->regex, g_regex_unref);
   g_free (rule);
 }
@@ -114,7 +122,9 @@ language_free (gpointer data)
   Language *language = data;
 
   g_ptr_array_unref (language->rules);
-  g_clear_pointer (&language->any, g_regex_unref);
+  for (guint i = 0; i < language->blocks->len; i++)
+    g_clear_pointer (&g_array_index (language->blocks, Group, i).any, g_regex_unref);
+  g_array_unref (language->blocks);
   for (guint i = 0; i < language->groups->len; i++)
     g_clear_pointer (&g_array_index (language->groups, Group, i).any, g_regex_unref);
   g_array_unref (language->groups);
@@ -726,6 +736,7 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       language->code = code;
       language->rules = g_ptr_array_new ();
       language->groups = g_array_new (FALSE, TRUE, sizeof (Group));
+      language->blocks = g_array_new (FALSE, TRUE, sizeof (Group));
       language->bit = 1u << self->languages->len;
       g_ptr_array_add (self->languages, language);
       g_strv_builder_add (self->codes_builder, code);
@@ -763,15 +774,16 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       const char *pattern = json_object_get_string_member_with_default (object, "pattern", NULL);
       const char *kind = json_object_get_string_member_with_default (object, "kind", NULL);
       double      strength = json_object_get_double_member_with_default (object, "strength", 0.9);
-      g_autofree char *expanded = NULL;
-      Rule            *rule;
+      const char *requires = json_object_get_string_member_with_default (object, "requires", NULL);
+      gboolean    cue = g_strcmp0 (kind, "cue") == 0;
+      Rule       *rule;
 
-      if (id == NULL || pattern == NULL || sam_safety_kind_from_string (kind) == 0 ||
+      if (id == NULL || pattern == NULL || (!cue && sam_safety_kind_from_string (kind) == 0) ||
           strength <= 0 || strength > 1)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "Safety rules %s: rule %u needs an “id”, a “pattern”, a known “kind” and "
-                       "a “strength” between 0 and 1.",
+                       "Safety rules %s: rule %u needs an “id”, a “pattern”, a known “kind” (or "
+                       "“cue”) and a “strength” between 0 and 1.",
                        code, i + 1);
           return FALSE;
         }
@@ -780,7 +792,9 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       rule->id = g_strdup_printf ("%s/%s", code, id);
       rule->language = code;
       rule->kind = sam_safety_kind_from_string (kind);
-      rule->strength = strength;
+      rule->strength = cue ? 0.0 : strength;
+      rule->cue = cue;
+      rule->requires_name = requires ? g_strdup_printf ("%s/%s", code, requires) : NULL;
       rule->regex = compile_pattern (macros, pattern, code, id, error);
       if (rule->regex == NULL)
         {
@@ -868,23 +882,55 @@ sam_safety_detector_finish_loading (SamSafetyDetector *self, GError **error)
   g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), FALSE);
   g_return_val_if_fail (!self->finished, FALSE);
 
+  for (guint r = 0; r < self->rules->len; r++)
+    {
+      Rule *rule = g_ptr_array_index (self->rules, r);
+
+      if (rule->requires_name == NULL)
+        continue;
+      for (guint k = 0; k < self->rules->len && rule->requires == NULL; k++)
+        {
+          Rule *other = g_ptr_array_index (self->rules, k);
+
+          if (other != rule && g_str_equal (other->id, rule->requires_name))
+            rule->requires = other;
+        }
+      if (rule->requires == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Safety rule “%s” requires “%s”, which does not exist.", rule->id,
+                       rule->requires_name);
+          return FALSE;
+        }
+      g_clear_pointer (&rule->requires_name, g_free);
+    }
+
   for (guint i = 0; i < self->languages->len; i++)
     {
       Language *language = g_ptr_array_index (self->languages, i);
 
-      if (language->rules->len == 0)
-        continue;
-      language->any = combine_rules (language, 0, language->rules->len, error);
-      if (language->any == NULL)
-        return FALSE;
-      for (guint first = 0; first < language->rules->len; first += GROUP_SIZE)
+      guint n_rules = language->rules->len;
+      guint n_groups = (n_rules + GROUP_SIZE - 1) / GROUP_SIZE;
+
+      for (guint g = 0; g < n_groups; g++)
         {
-          Group group = { NULL, first, MIN (GROUP_SIZE, language->rules->len - first) };
+          Group group = { NULL, g * GROUP_SIZE, MIN (GROUP_SIZE, n_rules - g * GROUP_SIZE) };
 
           group.any = combine_rules (language, group.first, group.n, error);
           if (group.any == NULL)
             return FALSE;
           g_array_append_val (language->groups, group);
+        }
+      for (guint b = 0; b < n_groups; b += GROUPS_PER_BLOCK)
+        {
+          Group block = { NULL, b, MIN (GROUPS_PER_BLOCK, n_groups - b) };
+          guint first_rule = b * GROUP_SIZE;
+          guint last_rule = MIN (n_rules, (b + block.n) * GROUP_SIZE);
+
+          block.any = combine_rules (language, first_rule, last_rule - first_rule, error);
+          if (block.any == NULL)
+            return FALSE;
+          g_array_append_val (language->blocks, block);
         }
     }
 
@@ -1019,17 +1065,30 @@ find_rule_hits (Rule *rule, const Sentence *sentence, guint index, Hit *hits, gu
     }
 }
 
+static gboolean
+group_matches (const Group *group, const Sentence *sentence)
+{
+  return g_regex_match_full (group->any, sentence->text, sentence->length, 0, 0, NULL, NULL);
+}
+
 static void
 find_hits (Language *language, const Sentence *sentence, guint index, Hit *hits, guint *n_hits)
 {
-  for (guint g = 0; g < language->groups->len; g++)
+  for (guint b = 0; b < language->blocks->len; b++)
     {
-      const Group *group = &g_array_index (language->groups, Group, g);
+      const Group *block = &g_array_index (language->blocks, Group, b);
 
-      if (!g_regex_match_full (group->any, sentence->text, sentence->length, 0, 0, NULL, NULL))
+      if (!group_matches (block, sentence))
         continue;
-      for (guint r = group->first; r < group->first + group->n && *n_hits < MAX_HITS; r++)
-        find_rule_hits (g_ptr_array_index (language->rules, r), sentence, index, hits, n_hits);
+      for (guint g = block->first; g < block->first + block->n; g++)
+        {
+          const Group *group = &g_array_index (language->groups, Group, g);
+
+          if (!group_matches (group, sentence))
+            continue;
+          for (guint r = group->first; r < group->first + group->n && *n_hits < MAX_HITS; r++)
+            find_rule_hits (g_ptr_array_index (language->rules, r), sentence, index, hits, n_hits);
+        }
     }
 }
 
@@ -1163,9 +1222,7 @@ analyse (SamSafetyDetector *detector, const char *normal)
         {
           Language *language = g_ptr_array_index (detector->languages, l);
 
-          if (language->any != NULL && g_regex_match_full (language->any, sentences[s].text,
-                                                           sentences[s].length, 0, 0, NULL, NULL))
-            find_hits (language, &sentences[s], s, hits, &n_hits);
+          find_hits (language, &sentences[s], s, hits, &n_hits);
         }
     }
 
@@ -1176,12 +1233,26 @@ analyse (SamSafetyDetector *detector, const char *normal)
     apply_negative (g_ptr_array_index (detector->negatives, n), sentences, n_sentences, hits,
                     n_hits);
 
-  /* Each rule counts once, however often it matched. */
+  /* A rule that requires another counts only beside a live hit of it. */
+  for (guint h = 0; h < n_hits; h++)
+    {
+      gboolean found = FALSE;
+
+      if (hits[h].cancelled || hits[h].rule->requires == NULL)
+        continue;
+      for (guint k = 0; k < n_hits && !found; k++)
+        found = !hits[k].cancelled && hits[k].rule == hits[h].rule->requires &&
+                hits[k].sentence == hits[h].sentence;
+      if (!found)
+        hits[h].cancelled = TRUE;
+    }
+
+  /* Each rule counts once, however often it matched; cues never count. */
   for (guint h = 0; h < n_hits; h++)
     {
       gboolean seen = FALSE;
 
-      if (hits[h].cancelled)
+      if (hits[h].cancelled || hits[h].rule->cue)
         continue;
       for (guint k = 0; k < h && !seen; k++)
         seen = !hits[k].cancelled && hits[k].rule == hits[h].rule;
