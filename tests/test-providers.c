@@ -18,6 +18,8 @@
 
 #define TEST_KEY "sk-test-Zq8vR2mN4pL6"
 
+static JsonObject *request_json (SamReplayServer *server, guint index);
+
 /* Running one reply to the end. */
 
 typedef struct
@@ -746,16 +748,62 @@ test_connection_refused (void)
 static void
 test_no_model (void)
 {
-  g_autoptr (SamProvider) provider = sam_ollama_provider_new ("http://127.0.0.1:9", NULL, NULL);
+  g_autoptr (SamProvider) remote =
+      sam_openai_provider_new ("https://llm.example.org/v1", TEST_KEY, NULL);
+  g_autoptr (SamReplayServer) server = sam_replay_server_new (NULL);
+  g_autoptr (SamProvider) local = NULL;
+  g_autoptr (GBytes) body = sam_test_load_fixture ("wire/openai-stream-length.sse");
+  g_autoptr (JsonObject) sent = NULL;
   Run run;
 
+  /* A remote server needs a model name: said before anything is sent. */
   run_init (&run);
-  run_stream (provider, &run);
+  run_stream (remote, &run);
   g_assert_error (run.error, SAM_MODEL_ERROR, SAM_MODEL_ERROR_CONFIGURATION);
   g_assert_cmpstr (run.error->message, ==,
-                   "No model is chosen for Ollama; choose one in Preferences → Model or set "
-                   "SAMANTHA_MODEL.");
+                   "No model is chosen for llm.example.org; choose one in Preferences → Model "
+                   "or set SAMANTHA_MODEL.");
   run_clear (&run);
+
+  /* A server on this computer serves what it has loaded. The base URL works without /v1. */
+  local = sam_openai_provider_new (sam_replay_server_get_url (server), NULL, NULL);
+  sam_replay_server_queue_stream (server, "text/event-stream", body, SAM_REPLAY_WHOLE, 0);
+  run_init (&run);
+  run_stream (local, &run);
+  g_assert_no_error (run.error);
+  g_assert_cmpstr (sam_replay_server_get_request (server, 0)->path, ==, "/v1/chat/completions");
+  sent = request_json (server, 0);
+  g_assert_false (json_object_has_member (sent, "model"));
+  run_clear (&run);
+}
+
+static void
+test_api_roots (void)
+{
+  static const struct
+  {
+    const char *id;
+    const char *base_url;
+    const char *root;
+  } cases[] = {
+    { "openai", "https://api.openai.com/v1", "https://api.openai.com/v1" },
+    { "openai", "http://127.0.0.1:8080", "http://127.0.0.1:8080/v1" },
+    { "openai", "http://127.0.0.1:8080/", "http://127.0.0.1:8080/v1" },
+    { "openai", "https://openrouter.ai/api/v1/", "https://openrouter.ai/api/v1" },
+    { "openai", "https://generativelanguage.googleapis.com/v1beta/openai",
+      "https://generativelanguage.googleapis.com/v1beta/openai" },
+    { "anthropic", "https://api.anthropic.com", "https://api.anthropic.com" },
+    { "anthropic", "https://api.anthropic.com/v1/", "https://api.anthropic.com" },
+    { "ollama", "http://127.0.0.1:11434/api", "http://127.0.0.1:11434" },
+    { "ollama", "http://127.0.0.1:11434/v1", "http://127.0.0.1:11434" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *root = sam_provider_api_root (cases[i].id, cases[i].base_url);
+
+      g_assert_cmpstr (root, ==, cases[i].root);
+    }
 }
 
 /* What goes over the wire. */
@@ -1357,6 +1405,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/providers/embeddings", test_embeddings);
   g_test_add_func ("/providers/config-resolution", test_config_resolution);
   g_test_add_func ("/providers/names", test_provider_names);
+  g_test_add_func ("/providers/api-roots", test_api_roots);
 
   return g_test_run ();
 }

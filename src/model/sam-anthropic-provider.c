@@ -24,6 +24,7 @@ struct _SamAnthropicProvider
 
   SamHttpClient *http;
   char          *base_url;
+  char          *api_root;
   char          *api_key;
   char          *model;
   char          *name;
@@ -43,6 +44,7 @@ sam_anthropic_provider_finalize (GObject *object)
 
   g_clear_object (&self->http);
   g_free (self->base_url);
+  g_free (self->api_root);
   if (self->api_key)
     memset (self->api_key, 0, strlen (self->api_key));
   g_free (self->api_key);
@@ -78,6 +80,7 @@ sam_anthropic_provider_new (const char *base_url, const char *api_key, const cha
   SamAnthropicProvider *self = g_object_new (SAM_TYPE_ANTHROPIC_PROVIDER, NULL);
 
   self->base_url = g_strdup (base_url && *base_url ? base_url : SAM_ANTHROPIC_DEFAULT_BASE_URL);
+  self->api_root = sam_provider_api_root ("anthropic", self->base_url);
   self->api_key = g_strdup (api_key && *api_key ? api_key : NULL);
   self->model = g_strdup (model && *model ? model : SAM_ANTHROPIC_DEFAULT_MODEL);
   self->name = sam_provider_name_for_url ("anthropic", self->base_url);
@@ -88,7 +91,7 @@ sam_anthropic_provider_new (const char *base_url, const char *api_key, const cha
 static SamHttpRequest *
 new_request (SamAnthropicProvider *self, const char *method, const char *path)
 {
-  g_autofree char *uri = sam_join_url (self->base_url, path);
+  g_autofree char *uri = sam_join_url (self->api_root, path);
   SamHttpRequest  *request = sam_http_request_new (method, uri);
 
   if (self->api_key)

@@ -24,6 +24,7 @@ struct _SamOllamaProvider
 
   SamHttpClient *http;
   char          *base_url;
+  char          *api_root;
   char          *api_key;
   char          *model;
   char          *embedding_model;
@@ -44,6 +45,7 @@ sam_ollama_provider_finalize (GObject *object)
 
   g_clear_object (&self->http);
   g_free (self->base_url);
+  g_free (self->api_root);
   if (self->api_key)
     memset (self->api_key, 0, strlen (self->api_key));
   g_free (self->api_key);
@@ -82,6 +84,7 @@ sam_ollama_provider_new (const char *base_url, const char *api_key, const char *
   SamOllamaProvider *self = g_object_new (SAM_TYPE_OLLAMA_PROVIDER, NULL);
 
   self->base_url = g_strdup (base_url && *base_url ? base_url : SAM_OLLAMA_DEFAULT_BASE_URL);
+  self->api_root = sam_provider_api_root ("ollama", self->base_url);
   self->api_key = g_strdup (api_key && *api_key ? api_key : NULL);
   self->model = g_strdup (model && *model ? model : NULL);
   self->name = sam_provider_name_for_url ("ollama", self->base_url);
@@ -99,10 +102,20 @@ sam_ollama_provider_set_embedding_model (SamOllamaProvider *self, const char *mo
   self->embedding_model = g_strdup (model);
 }
 
+static gboolean
+is_local_url (const char *base_url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
+         g_strcmp0 (host, "::1") == 0;
+}
+
 static SamHttpRequest *
 new_request (SamOllamaProvider *self, const char *method, const char *path)
 {
-  g_autofree char *uri = sam_join_url (self->base_url, path);
+  g_autofree char *uri = sam_join_url (self->api_root, path);
   SamHttpRequest  *request = sam_http_request_new (method, uri);
 
   if (self->api_key)
@@ -192,8 +205,11 @@ build_chat_body (SamOllamaProvider *self, SamChatRequest *request, const char *m
   gboolean   has_temperature = sam_chat_request_get_temperature (request, &temperature);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "model");
-  json_builder_add_string_value (builder, model);
+  if (model)
+    {
+      json_builder_set_member_name (builder, "model");
+      json_builder_add_string_value (builder, model);
+    }
 
   json_builder_set_member_name (builder, "messages");
   json_builder_begin_array (builder);
@@ -371,7 +387,8 @@ sam_ollama_provider_stream_chat_async (SamProvider        *provider,
 
   if (model == NULL)
     model = self->model;
-  if (model == NULL)
+  /* Without a model Ollama answers with what it needs; only a remote one is refused here. */
+  if (model == NULL && !is_local_url (self->base_url))
     {
       sam_chat_stream_run_error (provider,
                                  g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CONFIGURATION,
@@ -549,8 +566,11 @@ sam_ollama_provider_embed_async (SamProvider        *provider,
     }
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "model");
-  json_builder_add_string_value (builder, model);
+  if (model)
+    {
+      json_builder_set_member_name (builder, "model");
+      json_builder_add_string_value (builder, model);
+    }
   json_builder_set_member_name (builder, "input");
   json_builder_begin_array (builder);
   for (guint i = 0; texts[i]; i++)

@@ -21,6 +21,7 @@ struct _SamOpenaiProvider
 
   SamHttpClient *http;
   char          *base_url;
+  char          *api_root;
   char          *api_key;
   char          *model;
   char          *embedding_model;
@@ -42,6 +43,7 @@ sam_openai_provider_finalize (GObject *object)
 
   g_clear_object (&self->http);
   g_free (self->base_url);
+  g_free (self->api_root);
   if (self->api_key)
     memset (self->api_key, 0, strlen (self->api_key));
   g_free (self->api_key);
@@ -81,6 +83,7 @@ sam_openai_provider_new (const char *base_url, const char *api_key, const char *
   g_autoptr (GUri) uri = NULL;
 
   self->base_url = g_strdup (base_url && *base_url ? base_url : SAM_OPENAI_DEFAULT_BASE_URL);
+  self->api_root = sam_provider_api_root ("openai", self->base_url);
   self->api_key = g_strdup (api_key && *api_key ? api_key : NULL);
   self->model = g_strdup (model && *model ? model : NULL);
   self->name = sam_provider_name_for_url ("openai", self->base_url);
@@ -114,7 +117,7 @@ is_local (SamOpenaiProvider *self)
 static SamHttpRequest *
 new_request (SamOpenaiProvider *self, const char *method, const char *path)
 {
-  g_autofree char *uri = sam_join_url (self->base_url, path);
+  g_autofree char *uri = sam_join_url (self->api_root, path);
   SamHttpRequest  *request = sam_http_request_new (method, uri);
 
   if (self->api_key)
@@ -208,8 +211,11 @@ build_chat_body (SamOpenaiProvider *self, SamChatRequest *request, const char *m
   guint      max_tokens = sam_chat_request_get_max_tokens (request);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "model");
-  json_builder_add_string_value (builder, model);
+  if (model)
+    {
+      json_builder_set_member_name (builder, "model");
+      json_builder_add_string_value (builder, model);
+    }
 
   json_builder_set_member_name (builder, "messages");
   json_builder_begin_array (builder);
@@ -436,7 +442,9 @@ sam_openai_provider_stream_chat_async (SamProvider        *provider,
     model = self->model;
   if (model == NULL)
     model = is_host (self, "api.openai.com") ? SAM_OPENAI_DEFAULT_MODEL : NULL;
-  if (model == NULL)
+  /* A server on this computer (llama.cpp) serves the model it has loaded; others need a
+   * name. */
+  if (model == NULL && !is_local (self))
     {
       sam_chat_stream_run_error (provider,
                                  g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CONFIGURATION,

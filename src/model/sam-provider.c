@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "sam-model-error.h"
 #include "sam-provider.h"
@@ -100,6 +101,45 @@ sam_provider_default_init (SamProviderInterface *iface)
 {
   iface->embed_async = sam_provider_real_embed_async;
   iface->embed_finish = sam_provider_real_embed_finish;
+}
+
+/**
+ * sam_provider_api_root:
+ * @provider_id: "openai", "anthropic" or "ollama"
+ * @base_url: the base URL as the user gave it
+ *
+ * People write base URLs both ways: an OpenAI-compatible server with or without its `/v1`,
+ * Anthropic or Ollama with one too many. Requests go to the root each API documents.
+ *
+ * Returns: (transfer full): the root that request paths are appended to
+ */
+char *
+sam_provider_api_root (const char *provider_id, const char *base_url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *root = g_strdup (base_url);
+  const char      *path = uri ? g_uri_get_path (uri) : NULL;
+  gsize            length;
+
+  g_strstrip (root);
+  length = strlen (root);
+  while (length > 0 && root[length - 1] == '/')
+    root[--length] = '\0';
+
+  if (uri == NULL || g_uri_get_query (uri) || g_uri_get_fragment (uri))
+    return g_steal_pointer (&root);
+
+  if (g_strcmp0 (provider_id, "openai") == 0)
+    {
+      if (path == NULL || *path == '\0' || g_str_equal (path, "/"))
+        return g_strconcat (root, "/v1", NULL);
+    }
+  else if (g_str_has_suffix (root, "/v1"))
+    root[length - 3] = '\0';
+  else if (g_strcmp0 (provider_id, "ollama") == 0 && g_str_has_suffix (root, "/api"))
+    root[length - 4] = '\0';
+
+  return g_steal_pointer (&root);
 }
 
 /* "openai", "anthropic" or "ollama": the wire protocol, as in SAMANTHA_PROVIDER. */

@@ -119,6 +119,7 @@ struct _SamProviderInterface
 };
 
 char *sam_provider_name_for_url (const char *provider_id, const char *base_url);
+char *sam_provider_api_root (const char *provider_id, const char *base_url);
 
 const char    *sam_provider_get_id (SamProvider *self);
 const char    *sam_provider_get_name (SamProvider *self);
