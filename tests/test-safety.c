@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "companion/sam-safety-policy.h"
+#include "companion/sam-safety-reminders.h"
 #include "companion/sam-safety.h"
 #include "sam-test-util.h"
 
@@ -679,6 +680,129 @@ test_safety_policy (void)
   g_assert_nonnull (strstr (minor_safety, "under 18"));
 }
 
+/* Reminders */
+
+#define MINUTE 60
+#define HOUR   (60 * MINUTE)
+
+/* Chats a message every ten minutes from START for DURATION seconds; returns what was shown. */
+static SamReminders
+chat_for (SamReminderState *state,
+          gint64            start,
+          gint64            duration,
+          GTimeZone        *zone,
+          gboolean          break_reminder,
+          guint             break_minutes,
+          gboolean          is_minor,
+          gint64           *first_break)
+{
+  SamReminders all = SAM_REMINDER_NONE;
+
+  for (gint64 now = start; now <= start + duration; now += 10 * MINUTE)
+    {
+      SamReminders due;
+
+      sam_reminder_state_note_activity (state, now);
+      due = sam_reminders_due (state, now, zone, break_reminder, break_minutes, is_minor);
+      if ((due & SAM_REMINDER_BREAK) && first_break != NULL && *first_break == 0)
+        *first_break = now;
+      sam_reminder_state_mark_shown (state, due, now);
+      all |= due;
+    }
+  return all;
+}
+
+static void
+test_safety_reminders_ai (void)
+{
+  g_autoptr (GTimeZone) zone = g_time_zone_new_offset (2 * HOUR);
+  SamReminderState state = { 0 };
+  /* 2026-03-02 08:00 in UTC+2. */
+  gint64 morning = 1772431200;
+
+  /* The first conversation of the day gets the notice, the next messages do not. */
+  sam_reminder_state_note_activity (&state, morning);
+  g_assert_cmpint (sam_reminders_due (&state, morning, zone, FALSE, 60, FALSE), ==,
+                   SAM_REMINDER_AI);
+  sam_reminder_state_mark_shown (&state, SAM_REMINDER_AI, morning);
+  g_assert_cmpint (chat_for (&state, morning + 10 * MINUTE, 2 * HOUR + 40 * MINUTE, zone, FALSE, 60,
+                             FALSE, NULL),
+                   ==, SAM_REMINDER_NONE);
+
+  /* Three hours of continuous use bring it back. */
+  sam_reminder_state_note_activity (&state, morning + 3 * HOUR);
+  g_assert_cmpint (sam_reminders_due (&state, morning + 3 * HOUR, zone, FALSE, 60, FALSE), ==,
+                   SAM_REMINDER_AI);
+  sam_reminder_state_mark_shown (&state, SAM_REMINDER_AI, morning + 3 * HOUR);
+
+  /* A pause ends continuous use: coming back later the same day starts a new count. */
+  sam_reminder_state_note_activity (&state, morning + 5 * HOUR);
+  g_assert_cmpint (state.session_start, ==, morning + 5 * HOUR);
+  g_assert_cmpint (sam_reminders_due (&state, morning + 5 * HOUR, zone, FALSE, 60, FALSE), ==,
+                   SAM_REMINDER_NONE);
+  g_assert_cmpint (
+      chat_for (&state, morning + 5 * HOUR, 2 * HOUR + 50 * MINUTE, zone, FALSE, 60, FALSE, NULL),
+      ==, SAM_REMINDER_NONE);
+  g_assert_cmpint (chat_for (&state, morning + 8 * HOUR, 0, zone, FALSE, 60, FALSE, NULL), ==,
+                   SAM_REMINDER_AI);
+
+  /* A new local day gets a new notice, even ten minutes after the last one. */
+  state = (SamReminderState){ 0 };
+  sam_reminder_state_note_activity (&state, morning + 15 * HOUR + 50 * MINUTE); /* 23:50 */
+  sam_reminder_state_mark_shown (&state, SAM_REMINDER_AI, morning + 15 * HOUR + 50 * MINUTE);
+  sam_reminder_state_note_activity (&state, morning + 16 * HOUR); /* 00:00 the next day */
+  g_assert_cmpint (sam_reminders_due (&state, morning + 16 * HOUR, zone, FALSE, 60, FALSE), ==,
+                   SAM_REMINDER_AI);
+}
+
+static void
+test_safety_reminders_break (void)
+{
+  g_autoptr (GTimeZone) zone = g_time_zone_new_utc ();
+  SamReminderState state = { 0 };
+  gint64           start = 1772431200;
+  gint64           first_break = 0;
+
+  /* Off by default for adults. */
+  g_assert_false (chat_for (&state, start, 5 * HOUR, zone, FALSE, 60, FALSE, NULL) &
+                  SAM_REMINDER_BREAK);
+
+  /* Asked for: after an hour of continuous use, then every hour. */
+  state = (SamReminderState){ 0 };
+  g_assert_true (chat_for (&state, start, 3 * HOUR, zone, TRUE, 60, FALSE, &first_break) &
+                 SAM_REMINDER_BREAK);
+  g_assert_cmpint (first_break, ==, start + HOUR);
+  g_assert_cmpint (state.last_break_reminder, ==, start + 3 * HOUR);
+
+  /* Under 18: every three hours even with the setting off, and never rarer than that. */
+  state = (SamReminderState){ 0 };
+  first_break = 0;
+  chat_for (&state, start, 4 * HOUR, zone, FALSE, 60, TRUE, &first_break);
+  g_assert_cmpint (first_break, ==, start + 3 * HOUR);
+  state = (SamReminderState){ 0 };
+  first_break = 0;
+  chat_for (&state, start, 5 * HOUR, zone, TRUE, 240, TRUE, &first_break);
+  g_assert_cmpint (first_break, ==, start + 3 * HOUR);
+}
+
+static void
+test_safety_reminders_text (void)
+{
+  g_autofree char *ai = sam_reminders_text (SAM_REMINDER_AI);
+  g_autofree char *both = sam_reminders_text (SAM_REMINDER_AI | SAM_REMINDER_BREAK);
+  g_autofree char *rest = sam_reminders_text (SAM_REMINDER_BREAK);
+
+  g_assert_null (sam_reminders_text (SAM_REMINDER_NONE));
+  g_assert_nonnull (strstr (ai, "AI, not a person"));
+  g_assert_nonnull (strstr (rest, "break"));
+  g_assert_true (g_str_has_prefix (both, ai));
+  g_assert_true (g_str_has_suffix (both, rest));
+
+  /* A break is suggested, never guilt: nothing about missing the user or staying. */
+  g_assert_null (strstr (rest, "miss"));
+  g_assert_null (strstr (rest, "stay"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -708,6 +832,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/safety/custom-rules", test_safety_custom_rules);
   g_test_add_func ("/safety/speed", test_safety_speed);
   g_test_add_func ("/safety/policy", test_safety_policy);
+  g_test_add_func ("/safety/reminders/ai", test_safety_reminders_ai);
+  g_test_add_func ("/safety/reminders/break", test_safety_reminders_break);
+  g_test_add_func ("/safety/reminders/text", test_safety_reminders_text);
 
   ret = g_test_run ();
 
