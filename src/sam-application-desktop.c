@@ -15,6 +15,11 @@
  *   decimal); empty just shows it;
  * - app.do-not-disturb: a boolean stored in GSettings.
  *
+ * Every window gets the SamChat of a conversation here (sam_application_desktop_get_chat), so
+ * the main window and quick reply share one chat per conversation, a reply keeps streaming
+ * after its window closes, and a reply that completes while no window has the focus is
+ * announced in one place.
+ *
  * Samantha keeps running without a window only where the user can get back to it: while a
  * tray shows its icon, or when the user asked for it in the preferences. Otherwise closing the
  * last window quits, as in any app. */
@@ -26,6 +31,7 @@
 #include "desktop/sam-background.h"
 #include "desktop/sam-notifications.h"
 #include "sam-application-desktop.h"
+#include "ui/sam-chat-view.h"
 #include "ui/sam-window.h"
 
 struct _SamApplicationDesktop
@@ -38,6 +44,13 @@ struct _SamApplicationDesktop
   SamTray             *tray;
   SamQuickReplyWindow *quick_reply;
   GCancellable        *cancellable;
+
+  /* Conversation ID → SamChat, unowned: every chat alive, whoever holds it. */
+  GHashTable *chats;
+  /* The chats with a reply under way, held until it ends. */
+  GHashTable *running;
+  /* The "Quick replies" conversation, once found. */
+  gint64 quick_replies_id;
 
   guint held : 1;
   guint background_requested : 1;
@@ -84,12 +97,187 @@ sam_application_desktop_update_hold (SamApplicationDesktop *self)
     g_application_release (G_APPLICATION (self->application));
 }
 
+/* Chats. */
+
+static void
+chat_finalized_cb (gpointer data, GObject *where_the_object_was)
+{
+  SamApplicationDesktop *self = data;
+  GHashTableIter         iter;
+  gpointer               chat;
+
+  g_hash_table_iter_init (&iter, self->chats);
+  while (g_hash_table_iter_next (&iter, NULL, &chat))
+    {
+      if (chat == (gpointer) where_the_object_was)
+        {
+          g_hash_table_iter_remove (&iter);
+          break;
+        }
+    }
+}
+
+static void
+chat_busy_cb (SamApplicationDesktop *self, GParamSpec *pspec, SamChat *chat)
+{
+  /* A reply goes on when its window closes: it is still stored whole, and announced. */
+  if (sam_chat_get_busy (chat))
+    g_hash_table_add (self->running, g_object_ref (chat));
+  else
+    g_hash_table_remove (self->running, chat);
+}
+
+static void
+chat_reply_finished_cb (SamApplicationDesktop *self,
+                        SamMessage            *reply,
+                        const GError          *error,
+                        SamChat               *chat)
+{
+  SamConversation *conversation = sam_chat_get_conversation (chat);
+  g_autofree char *conversation_id = NULL;
+
+  /* Only a reply that came to its end is news: a failure shows in the conversation, and a
+   * reply the user stopped was seen. */
+  if (error != NULL || sam_message_get_state (reply) != SAM_MESSAGE_STATE_COMPLETE ||
+      g_strcmp0 (sam_message_get_finish_reason (reply), "stopped") == 0 ||
+      sam_message_get_content_length (reply) == 0)
+    return;
+
+  conversation_id = g_strdup_printf ("%" G_GINT64_FORMAT, sam_conversation_get_id (conversation));
+  if (sam_notifications_reply_completed (G_APPLICATION (self->application), conversation_id,
+                                         sam_conversation_get_title (conversation),
+                                         sam_message_get_content (reply)) &&
+      self->tray != NULL)
+    sam_tray_set_needs_attention (self->tray, TRUE);
+}
+
+static void
+provider_changed_cb (SamApplicationDesktop *self, GParamSpec *pspec, SamApplication *application)
+{
+  GHashTableIter iter;
+  gpointer       chat;
+
+  g_hash_table_iter_init (&iter, self->chats);
+  while (g_hash_table_iter_next (&iter, NULL, &chat))
+    sam_chat_set_provider (chat, sam_application_get_provider (application));
+}
+
+/**
+ * sam_application_desktop_get_chat:
+ * @conversation: a conversation of the application's store
+ * @error: where to say why the conversation cannot be opened
+ *
+ * The one SamChat of @conversation, shared by every window that shows it. It uses the
+ * application's model provider, keeps streaming a reply after the windows let go of it, and
+ * sends a notification for a reply that completes while no window has the focus.
+ *
+ * Returns: (transfer full) (nullable): the chat
+ */
+SamChat *
+sam_application_desktop_get_chat (SamApplicationDesktop *self,
+                                  SamConversation       *conversation,
+                                  GError               **error)
+{
+  gint64    id;
+  gint64   *key;
+  SamChat  *chat;
+  SamStore *store;
+
+  g_return_val_if_fail (SAM_IS_APPLICATION_DESKTOP (self), NULL);
+  g_return_val_if_fail (SAM_IS_CONVERSATION (conversation), NULL);
+
+  id = sam_conversation_get_id (conversation);
+  if ((chat = g_hash_table_lookup (self->chats, &id)))
+    return g_object_ref (chat);
+
+  if (!(store = sam_application_get_store (self->application, error)) ||
+      !(chat = sam_chat_new (store, conversation, error)))
+    return NULL;
+
+  sam_chat_set_provider (chat, sam_application_get_provider (self->application));
+  g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (chat, "reply-finished", G_CALLBACK (chat_reply_finished_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_object_weak_ref (G_OBJECT (chat), chat_finalized_cb, self);
+
+  key = g_new (gint64, 1);
+  *key = id;
+  g_hash_table_insert (self->chats, key, chat);
+
+  return chat;
+}
+
 /* The quick-reply window. */
+
+/* The "Quick replies" conversation: the newest one of that kind, created on first use. */
+static SamConversation *
+find_quick_replies (SamApplicationDesktop *self, SamStore *store, GError **error)
+{
+  g_autoptr (GPtrArray) conversations = NULL;
+  SamConversation *conversation;
+
+  if (self->quick_replies_id > 0 &&
+      (conversation = sam_store_get_conversation (store, self->quick_replies_id, NULL)))
+    {
+      if (!sam_conversation_get_deleted (conversation))
+        return conversation;
+      g_object_unref (conversation);
+    }
+
+  if (!(conversations = sam_store_list_conversations (store, error)))
+    return NULL;
+
+  conversation = NULL;
+  for (guint i = 0; i < conversations->len && conversation == NULL; i++)
+    {
+      SamConversation *candidate = g_ptr_array_index (conversations, i);
+
+      if (sam_conversation_get_kind (candidate) == SAM_CONVERSATION_KIND_QUICK_REPLY)
+        conversation = g_object_ref (candidate);
+    }
+
+  if (conversation == NULL &&
+      !(conversation = sam_store_create_conversation (store, _ ("Quick Replies"),
+                                                      SAM_CONVERSATION_KIND_QUICK_REPLY, error)))
+    return NULL;
+
+  self->quick_replies_id = sam_conversation_get_id (conversation);
+  return conversation;
+}
+
+/* The conversation @conversation_id names, or the "Quick replies" one when it names none that
+ * is still there (a notification may outlive its conversation). */
+static SamConversation *
+find_conversation (SamApplicationDesktop *self, const char *conversation_id, GError **error)
+{
+  SamStore *store;
+  gint64    id;
+
+  if (!(store = sam_application_get_store (self->application, error)))
+    return NULL;
+
+  if (conversation_id != NULL && *conversation_id != '\0' &&
+      g_ascii_string_to_signed (conversation_id, 10, 1, G_MAXINT64, &id, NULL))
+    {
+      g_autoptr (SamConversation) conversation = sam_store_get_conversation (store, id, NULL);
+
+      if (conversation != NULL && !sam_conversation_get_deleted (conversation))
+        return g_steal_pointer (&conversation);
+      g_debug ("No conversation %s for quick reply", conversation_id);
+    }
+
+  return find_quick_replies (self, store, error);
+}
 
 static void
 sam_application_desktop_show_quick_reply (SamApplicationDesktop *self, const char *conversation_id)
 {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autoptr (SamChat) chat = NULL;
   const char *token = NULL;
+  GtkWidget  *view;
 
   if (self->quick_reply == NULL)
     {
@@ -97,8 +285,26 @@ sam_application_desktop_show_quick_reply (SamApplicationDesktop *self, const cha
       g_object_add_weak_pointer (G_OBJECT (self->quick_reply), (gpointer *) &self->quick_reply);
     }
 
-  sam_quick_reply_window_set_conversation_id (self->quick_reply, conversation_id);
-  sam_notifications_withdraw (G_APPLICATION (self->application), conversation_id);
+  if (!(conversation = find_conversation (self, conversation_id, &error)) ||
+      !(chat = sam_application_desktop_get_chat (self, conversation, &error)))
+    {
+      sam_quick_reply_window_show_error (self->quick_reply, error->message);
+    }
+  else
+    {
+      if (!(view = sam_quick_reply_window_get_conversation_widget (self->quick_reply)))
+        {
+          view = sam_chat_view_new ();
+          sam_chat_view_set_compact (SAM_CHAT_VIEW (view), TRUE);
+          sam_quick_reply_window_set_conversation_widget (self->quick_reply, view);
+        }
+
+      sam_chat_view_set_chat (SAM_CHAT_VIEW (view), chat);
+      sam_quick_reply_window_set_conversation (self->quick_reply, conversation);
+      sam_chat_view_focus_composer (SAM_CHAT_VIEW (view));
+      sam_notifications_withdraw (G_APPLICATION (self->application),
+                                  sam_quick_reply_window_get_conversation_id (self->quick_reply));
+    }
 
   /* On Wayland a window may take the focus only with the token of the click that opened it. */
   if (self->tray != NULL)
@@ -319,6 +525,23 @@ sam_application_desktop_dispose (GObject *object)
     g_object_remove_weak_pointer (G_OBJECT (self->quick_reply), (gpointer *) &self->quick_reply);
   self->quick_reply = NULL;
 
+  /* Replies still under way end here, kept as far as they got. */
+  if (self->chats != NULL)
+    {
+      GHashTableIter iter;
+      gpointer       chat;
+
+      g_hash_table_iter_init (&iter, self->chats);
+      while (g_hash_table_iter_next (&iter, NULL, &chat))
+        {
+          g_signal_handlers_disconnect_by_data (chat, self);
+          g_object_weak_unref (chat, chat_finalized_cb, self);
+          sam_chat_stop (chat);
+        }
+      g_hash_table_remove_all (self->chats);
+    }
+  g_clear_pointer (&self->running, g_hash_table_unref);
+
   if (self->held)
     {
       self->held = FALSE;
@@ -333,17 +556,30 @@ sam_application_desktop_dispose (GObject *object)
 }
 
 static void
+sam_application_desktop_finalize (GObject *object)
+{
+  SamApplicationDesktop *self = SAM_APPLICATION_DESKTOP (object);
+
+  g_clear_pointer (&self->chats, g_hash_table_unref);
+
+  G_OBJECT_CLASS (sam_application_desktop_parent_class)->finalize (object);
+}
+
+static void
 sam_application_desktop_class_init (SamApplicationDesktopClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = sam_application_desktop_dispose;
+  object_class->finalize = sam_application_desktop_finalize;
 }
 
 static void
 sam_application_desktop_init (SamApplicationDesktop *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->chats = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->running = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 }
 
 /**
@@ -410,6 +646,8 @@ sam_application_desktop_new (SamApplication *application)
         }
     }
 
+  g_signal_connect_object (application, "notify::provider", G_CALLBACK (provider_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "window-added", G_CALLBACK (window_added_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (application, "window-removed", G_CALLBACK (window_removed_cb), self,

@@ -6,6 +6,7 @@
 
 #pragma once
 
+#include "companion/sam-chat.h"
 #include "desktop/sam-tray.h"
 #include "sam-application.h"
 #include "ui/sam-quick-reply-window.h"
@@ -22,6 +23,9 @@ SamApplicationDesktop *sam_application_desktop_new (SamApplication *application)
 SamTray               *sam_application_desktop_get_tray (SamApplicationDesktop *self);
 SamQuickReplyWindow   *sam_application_desktop_get_quick_reply_window (SamApplicationDesktop *self);
 gboolean               sam_application_desktop_get_held (SamApplicationDesktop *self);
+SamChat               *sam_application_desktop_get_chat (SamApplicationDesktop *self,
+                                                         SamConversation       *conversation,
+                                                         GError               **error);
 void                   sam_application_desktop_add_options (GApplication *application);
 int sam_application_desktop_handle_local_options (GApplication *application, GVariantDict *options);
 

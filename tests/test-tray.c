@@ -339,11 +339,14 @@ test_tray_activate (void)
   g_assert_no_error (error);
   g_clear_pointer (&reply, g_variant_unref);
 
-  /* The "Quick replies" conversation, with the entry ready for typing. */
-  g_assert_cmpstr (sam_quick_reply_window_get_conversation_id (quick_reply), ==, "");
+  /* The "Quick replies" conversation, with the composer ready for typing. */
+  g_assert_cmpint (
+      sam_conversation_get_kind (sam_quick_reply_window_get_conversation (quick_reply)), ==,
+      SAM_CONVERSATION_KIND_QUICK_REPLY);
+  g_assert_true (GTK_IS_TEXT_VIEW (gtk_window_get_focus (GTK_WINDOW (quick_reply))));
   g_assert_true (
       gtk_widget_is_ancestor (gtk_window_get_focus (GTK_WINDOW (quick_reply)),
-                              GTK_WIDGET (sam_quick_reply_window_get_entry (quick_reply))));
+                              sam_quick_reply_window_get_conversation_widget (quick_reply)));
   g_assert_null (visible_window (SAM_TYPE_WINDOW));
 
   /* A middle click opens the main window. */

@@ -35,6 +35,7 @@ struct _SamChatView
   GtkWidget         *main_box;
   GtkRevealer       *banner_revealer;
   GtkStack          *list_stack;
+  GtkWidget         *empty_page;
   GtkScrolledWindow *scroller;
   GtkListView       *list_view;
   GtkWidget         *jump_button;
@@ -435,6 +436,7 @@ sam_chat_view_class_init (SamChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamChatView, main_box);
   gtk_widget_class_bind_template_child (widget_class, SamChatView, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SamChatView, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, SamChatView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, SamChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, SamChatView, list_view);
   gtk_widget_class_bind_template_child (widget_class, SamChatView, jump_button);
@@ -588,6 +590,18 @@ sam_chat_view_scroll_to_message (SamChatView *self, gint64 message_id)
 
   set_sticky (self, FALSE);
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
+
+/* For small windows such as quick reply: a smaller welcome for an empty conversation. */
+void
+sam_chat_view_set_compact (SamChatView *self, gboolean compact)
+{
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+
+  if (compact)
+    gtk_widget_add_css_class (self->empty_page, "compact");
+  else
+    gtk_widget_remove_css_class (self->empty_page, "compact");
 }
 
 void

@@ -21,5 +21,6 @@ void       sam_chat_view_set_chat (SamChatView *self, SamChat *chat);
 void       sam_chat_view_set_banner (SamChatView *self, GtkWidget *banner);
 void       sam_chat_view_scroll_to_message (SamChatView *self, gint64 message_id);
 void       sam_chat_view_focus_composer (SamChatView *self);
+void       sam_chat_view_set_compact (SamChatView *self, gboolean compact);
 
 G_END_DECLS

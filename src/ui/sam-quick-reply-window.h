@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "sam-application.h"
+#include "store/sam-conversation.h"
 
 G_BEGIN_DECLS
 
@@ -17,12 +18,12 @@ G_DECLARE_FINAL_TYPE (
     SamQuickReplyWindow, sam_quick_reply_window, SAM, QUICK_REPLY_WINDOW, AdwWindow)
 
 SamQuickReplyWindow *sam_quick_reply_window_new (SamApplication *application);
-const char          *sam_quick_reply_window_get_conversation_id (SamQuickReplyWindow *self);
+SamConversation     *sam_quick_reply_window_get_conversation (SamQuickReplyWindow *self);
 void
-sam_quick_reply_window_set_conversation_id (SamQuickReplyWindow *self, const char *conversation_id);
-void    sam_quick_reply_window_set_subtitle (SamQuickReplyWindow *self, const char *subtitle);
-GtkBox *sam_quick_reply_window_get_chat_area (SamQuickReplyWindow *self);
+sam_quick_reply_window_set_conversation (SamQuickReplyWindow *self, SamConversation *conversation);
+const char *sam_quick_reply_window_get_conversation_id (SamQuickReplyWindow *self);
+GtkWidget  *sam_quick_reply_window_get_conversation_widget (SamQuickReplyWindow *self);
 void sam_quick_reply_window_set_conversation_widget (SamQuickReplyWindow *self, GtkWidget *widget);
-GtkEntry *sam_quick_reply_window_get_entry (SamQuickReplyWindow *self);
+void sam_quick_reply_window_show_error (SamQuickReplyWindow *self, const char *message);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sam-application-desktop.h"
 #include "sam-chat-view.h"
 #include "sam-conversation-row.h"
 #include "sam-window.h"
@@ -117,13 +118,13 @@ get_chat (SamWindow *self, SamConversation *conversation, GError **error)
 
   if (chat == NULL)
     {
-      gint64 *key;
+      SamApplication *app = SAM_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+      gint64         *key;
 
-      if (!(chat = sam_chat_new (self->store, conversation, error)))
+      /* Shared with quick reply, which may be showing the same conversation. */
+      if (!(chat = sam_application_desktop_get_chat (sam_application_get_desktop (app),
+                                                     conversation, error)))
         return NULL;
-
-      sam_chat_set_provider (chat, sam_application_get_provider (SAM_APPLICATION (
-                                       gtk_window_get_application (GTK_WINDOW (self)))));
 
       key = g_new (gint64, 1);
       *key = id;
@@ -654,17 +655,6 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 }
 
 static void
-provider_changed_cb (SamWindow *self, GParamSpec *pspec, SamApplication *app)
-{
-  GHashTableIter iter;
-  SamChat       *chat;
-
-  g_hash_table_iter_init (&iter, self->chats);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &chat))
-    sam_chat_set_provider (chat, sam_application_get_provider (app));
-}
-
-static void
 sam_window_constructed (GObject *object)
 {
   SamWindow *self = SAM_WINDOW (object);
@@ -860,8 +850,6 @@ sam_window_load (SamWindow *self)
   GtkApplication *app;
 
   app = gtk_window_get_application (GTK_WINDOW (self));
-  g_signal_connect_object (app, "notify::provider", G_CALLBACK (provider_changed_cb), self,
-                           G_CONNECT_SWAPPED);
   if (!(self->store = sam_application_get_store (SAM_APPLICATION (app), &error)) ||
       !(list = sam_conversation_list_new (self->store, &error)))
     {
