@@ -377,6 +377,61 @@ test_chat_search_opens_hit (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-search", NULL));
 }
 
+static void
+test_chat_long_conversation (void)
+{
+  SamWindow *window = open_window ();
+  g_autoptr (GError) error = NULL;
+  SamStore *store = sam_application_get_store (app, &error);
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autoptr (SamMessage) first = NULL;
+  GtkListView     *list_view;
+  GListModel      *shown;
+  gint64           start;
+  g_autofree char *png = NULL;
+
+  g_assert_no_error (error);
+  conversation =
+      sam_store_create_conversation (store, "A long story", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("Message number %u, with *some* Markdown.", i);
+      g_autoptr (SamMessage) message = sam_store_append_message (
+          store, conversation, i % 2 ? SAM_MESSAGE_ROLE_ASSISTANT : SAM_MESSAGE_ROLE_USER, text,
+          &error);
+
+      g_assert_no_error (error);
+      if (i == 0)
+        first = g_object_ref (message);
+    }
+
+  start = g_get_monotonic_time ();
+  g_assert_true (sam_window_select_conversation (window, sam_conversation_get_id (conversation)));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  g_test_message ("2,000-message conversation drawn in %.1f ms",
+                  (g_get_monotonic_time () - start) / 1000.0);
+
+  /* Only a window over the latest messages is given to the list, whatever the length. */
+  list_view = GTK_LIST_VIEW (
+      template_child (sam_window_get_chat_view (window), SAM_TYPE_CHAT_VIEW, "list_view"));
+  shown = G_LIST_MODEL (gtk_list_view_get_model (list_view));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <=, 100);
+  {
+    g_autoptr (SamMessage) last =
+        g_list_model_get_item (shown, g_list_model_get_n_items (shown) - 1);
+    g_assert_cmpstr (sam_message_get_content (last), ==,
+                     "Message number 1999, with *some* Markdown.");
+  }
+  sam_test_ui_iterate (100);
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "long-conversation");
+
+  /* Going to a search hit at the very start opens the window back to it. */
+  sam_chat_view_scroll_to_message (sam_window_get_chat_view (window), sam_message_get_id (first));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >=, 2000);
+  sam_test_ui_iterate (100);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -402,6 +457,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chat/error-offers-retry", test_chat_error_offers_retry);
   g_test_add_func ("/ui/chat/delete-and-undo", test_chat_delete_and_undo);
   g_test_add_func ("/ui/chat/search-opens-hit", test_chat_search_opens_hit);
+  g_test_add_func ("/ui/chat/long-conversation", test_chat_long_conversation);
 
   ret = g_test_run ();
 

@@ -18,14 +18,20 @@
 /* How close to the end counts as "at the bottom", in pixels. */
 #define STICK_DISTANCE      48
 #define DRAFT_SAVE_DELAY_MS 500
+/* GtkListView builds rows for up to a couple of hundred items around what it shows. A long
+ * conversation is therefore shown as a window over its latest messages, which grows by a page
+ * when the user scrolls near its top: opening costs the same at any length. */
+#define WINDOW_PAGE 40
 
 struct _SamChatView
 {
   GtkWidget parent_instance;
 
-  SamChat        *chat;
-  GtkNoSelection *selection;
-  GPtrArray      *bound_items;
+  SamChat           *chat;
+  GtkNoSelection    *selection;
+  GtkSliceListModel *window;
+  guint              window_size;
+  GPtrArray         *bound_items;
 
   gboolean sticky;
   gboolean scrolling;
@@ -72,6 +78,43 @@ show_error (SamChatView *self, const GError *error)
   show_toast (self, error->message);
 }
 
+static GListModel *
+get_messages (SamChatView *self)
+{
+  return gtk_slice_list_model_get_model (self->window);
+}
+
+/* Keeps the window over the latest window_size messages. */
+static void
+update_window (SamChatView *self)
+{
+  GListModel *messages = get_messages (self);
+  guint       n_items = messages ? g_list_model_get_n_items (messages) : 0;
+
+  gtk_slice_list_model_set_size (self->window, self->window_size);
+  gtk_slice_list_model_set_offset (self->window,
+                                   n_items > self->window_size ? n_items - self->window_size : 0);
+}
+
+static void
+grow_window (SamChatView *self, guint size)
+{
+  if (size <= self->window_size)
+    return;
+
+  self->window_size = size;
+  update_window (self);
+}
+
+static void
+messages_changed_cb (
+    SamChatView *self, guint position, guint removed, guint added, GListModel *messages)
+{
+  /* A new message keeps the window on the latest ones. */
+  grow_window (self, self->window_size + added - MIN (added, removed));
+  update_window (self);
+}
+
 static GtkAdjustment *
 get_vadjustment (SamChatView *self)
 {
@@ -83,7 +126,14 @@ scroll_to_bottom (SamChatView *self)
 {
   GtkAdjustment *adjustment = get_vadjustment (self);
 
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+
   self->scrolling = TRUE;
+  /* The list only estimates the height of rows it has not measured: bring the last row
+   * into view first, then go to the very end of it. */
+  if (n_items > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                n_items - 1);
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                             gtk_adjustment_get_page_size (adjustment));
   self->scrolling = FALSE;
@@ -113,7 +163,33 @@ vadjustment_value_changed_cb (SamChatView *self, GtkAdjustment *adjustment)
 
   distance = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment) -
              gtk_adjustment_get_value (adjustment);
-  set_sticky (self, distance <= STICK_DISTANCE);
+
+  /* The list moves the value by itself while it measures rows, so only the user's own scroll
+   * lets go of the bottom (see user_scrolled_cb); reaching the bottom again sticks to it. */
+  if (distance <= STICK_DISTANCE)
+    set_sticky (self, TRUE);
+  else if (self->sticky)
+    scroll_to_bottom (self);
+
+  /* Near the top of the window: show a page of older messages. */
+  if (gtk_adjustment_get_value (adjustment) < gtk_adjustment_get_page_size (adjustment) &&
+      gtk_slice_list_model_get_offset (self->window) > 0)
+    grow_window (self, self->window_size + WINDOW_PAGE);
+}
+
+static gboolean
+user_scrolled_cb (SamChatView *self, double dx, double dy, GtkEventControllerScroll *controller)
+{
+  if (dy < 0)
+    set_sticky (self, FALSE);
+
+  return FALSE;
+}
+
+static void
+scrollbar_drag_begin_cb (SamChatView *self, double x, double y, GtkGestureDrag *gesture)
+{
+  set_sticky (self, FALSE);
 }
 
 static gboolean
@@ -382,6 +458,7 @@ sam_chat_view_dispose (GObject *object)
   g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CHAT_VIEW);
   g_clear_object (&self->selection);
+  g_clear_object (&self->window);
   g_clear_pointer (&self->bound_items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (sam_chat_view_parent_class)->dispose (object);
@@ -466,12 +543,16 @@ sam_chat_view_init (SamChatView *self)
 {
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkEventController *key_controller;
+  GtkEventController *scroll_controller;
+  GtkGesture         *scrollbar_drag;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->sticky = TRUE;
   self->bound_items = g_ptr_array_new ();
-  self->selection = gtk_no_selection_new (NULL);
+  self->window_size = WINDOW_PAGE;
+  self->window = gtk_slice_list_model_new (NULL, 0, WINDOW_PAGE);
+  self->selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->window)));
   g_signal_connect_object (self->selection, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -485,6 +566,20 @@ sam_chat_view_init (SamChatView *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (get_vadjustment (self), "value-changed",
                            G_CALLBACK (vadjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
+
+  scroll_controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  gtk_event_controller_set_propagation_phase (scroll_controller, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (scroll_controller, "scroll", G_CALLBACK (user_scrolled_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), scroll_controller);
+
+  scrollbar_drag = gtk_gesture_drag_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (scrollbar_drag),
+                                              GTK_PHASE_CAPTURE);
+  g_signal_connect_object (scrollbar_drag, "drag-begin", G_CALLBACK (scrollbar_drag_begin_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (gtk_scrolled_window_get_vscrollbar (self->scroller),
+                             GTK_EVENT_CONTROLLER (scrollbar_drag));
 
   key_controller = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (key_controller, GTK_PHASE_CAPTURE);
@@ -528,6 +623,8 @@ sam_chat_view_set_chat (SamChatView *self, SamChat *chat)
     {
       save_draft (self);
       g_signal_handlers_disconnect_by_data (self->chat, self);
+      g_signal_handlers_disconnect_by_func (sam_chat_get_messages (self->chat), messages_changed_cb,
+                                            self);
     }
 
   g_set_object (&self->chat, chat);
@@ -541,13 +638,17 @@ sam_chat_view_set_chat (SamChatView *self, SamChat *chat)
       gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
       g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_changed_cb), self,
                                G_CONNECT_SWAPPED);
-      gtk_no_selection_set_model (self->selection, sam_chat_get_messages (chat));
+      self->window_size = WINDOW_PAGE;
+      gtk_slice_list_model_set_model (self->window, sam_chat_get_messages (chat));
+      update_window (self);
+      g_signal_connect_object (sam_chat_get_messages (chat), "items-changed",
+                               G_CALLBACK (messages_changed_cb), self, G_CONNECT_SWAPPED);
     }
   else
     {
       gtk_text_buffer_set_text (buffer, "", 0);
-      if (self->selection != NULL)
-        gtk_no_selection_set_model (self->selection, NULL);
+      if (self->window != NULL)
+        gtk_slice_list_model_set_model (self->window, NULL);
     }
   g_signal_handlers_unblock_by_func (buffer, buffer_changed_cb, self);
 
@@ -588,8 +689,12 @@ sam_chat_view_scroll_to_message (SamChatView *self, gint64 message_id)
   if (position == GTK_INVALID_LIST_POSITION)
     return;
 
+  /* Open the window far enough back to hold the message, with a little context above it. */
+  grow_window (self, g_list_model_get_n_items (messages) - position + 3);
+
   set_sticky (self, FALSE);
-  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                              position - gtk_slice_list_model_get_offset (self->window));
 }
 
 /* For small windows such as quick reply: a smaller welcome for an empty conversation. */
