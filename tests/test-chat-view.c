@@ -432,6 +432,43 @@ test_chat_long_conversation (void)
   sam_test_ui_iterate (100);
 }
 
+static void
+test_chat_many_conversations (void)
+{
+  SamWindow *window = open_window ();
+  g_autoptr (GError) error = NULL;
+  SamStore    *store = sam_application_get_store (app, &error);
+  GtkListView *sidebar =
+      GTK_LIST_VIEW (template_child (window, SAM_TYPE_WINDOW, "conversation_list"));
+  GListModel *shown = G_LIST_MODEL (gtk_list_view_get_model (sidebar));
+  gint64      oldest = 0;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("Conversation %u", i);
+      g_autoptr (SamConversation) conversation =
+          sam_store_create_conversation (store, title, SAM_CONVERSATION_KIND_NORMAL, &error);
+
+      g_assert_no_error (error);
+      if (i == 0)
+        oldest = sam_conversation_get_id (conversation);
+    }
+
+  /* The sidebar lists the newest first, a page at a time: not a row for every conversation. */
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <=, 60);
+  {
+    g_autoptr (SamConversation) newest = g_list_model_get_item (shown, 0);
+    g_assert_cmpstr (sam_conversation_get_title (newest), ==, "Conversation 149");
+  }
+
+  /* Opening the oldest (as a notification would) brings it into the sidebar, selected. */
+  g_assert_true (sam_window_select_conversation (window, oldest));
+  g_assert_cmpint (sam_conversation_get_id (sam_chat_get_conversation (current_chat (window))), ==,
+                   oldest);
+  g_assert_cmpuint (g_list_model_get_n_items (shown), >, 150);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -458,6 +495,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chat/delete-and-undo", test_chat_delete_and_undo);
   g_test_add_func ("/ui/chat/search-opens-hit", test_chat_search_opens_hit);
   g_test_add_func ("/ui/chat/long-conversation", test_chat_long_conversation);
+  g_test_add_func ("/ui/chat/many-conversations", test_chat_many_conversations);
 
   ret = g_test_run ();
 

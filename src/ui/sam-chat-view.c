@@ -34,6 +34,7 @@ struct _SamChatView
   GPtrArray         *bound_items;
 
   gboolean sticky;
+  guint    scroll_tick_id;
   gboolean scrolling;
   guint    draft_timeout_id;
 
@@ -121,22 +122,36 @@ get_vadjustment (SamChatView *self)
   return gtk_scrolled_window_get_vadjustment (self->scroller);
 }
 
-static void
-scroll_to_bottom (SamChatView *self)
+static gboolean
+scroll_to_bottom_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
 {
+  SamChatView   *self = SAM_CHAT_VIEW (widget);
   GtkAdjustment *adjustment = get_vadjustment (self);
+  guint          n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
 
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
+  self->scroll_tick_id = 0;
 
   self->scrolling = TRUE;
   /* The list only estimates the height of rows it has not measured: bring the last row
    * into view first, then go to the very end of it. */
-  if (n_items > 0)
+  if (n_items > 0 && gtk_widget_get_mapped (GTK_WIDGET (self->list_view)))
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
                                 n_items - 1);
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                             gtk_adjustment_get_page_size (adjustment));
   self->scrolling = FALSE;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Goes to the end at the next frame, once the rows are laid out; many requests in one frame
+ * make one scroll. */
+static void
+scroll_to_bottom (SamChatView *self)
+{
+  if (self->scroll_tick_id == 0)
+    self->scroll_tick_id =
+        gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_bottom_tick_cb, NULL, NULL);
 }
 
 static void

@@ -17,14 +17,19 @@
 #include "store/sam-search-hit.h"
 
 #define SEARCH_LIMIT 200
+/* The sidebar shows the newest conversations and more as the user scrolls: GtkListView builds
+ * rows for a couple of hundred items around what it shows, which would cost at startup. */
+#define SIDEBAR_PAGE 50
 
 struct _SamWindow
 {
   AdwApplicationWindow parent_instance;
 
-  GSettings          *settings;
-  SamStore           *store;
-  GtkSingleSelection *conversations;
+  GSettings           *settings;
+  SamStore            *store;
+  GtkSingleSelection  *conversations;
+  GtkSliceListModel   *sidebar_window;
+  SamConversationList *all_conversations;
   /* Conversations in motion, by id: a reply keeps streaming when the user looks elsewhere. */
   GHashTable      *chats;
   SamConversation *conversation;
@@ -34,25 +39,26 @@ struct _SamWindow
   GtkSingleSelection *search_results;
 
   /* Template widgets */
-  AdwToastOverlay *toast_overlay;
-  AdwLeaflet      *leaflet;
-  GtkWidget       *sidebar;
-  GtkWidget       *content;
-  GtkSearchBar    *search_bar;
-  GtkSearchEntry  *search_entry;
-  GtkStack        *sidebar_stack;
-  GtkListView     *conversation_list;
-  GtkListView     *search_list;
-  GtkStack        *content_stack;
-  AdwWindowTitle  *content_title;
-  GtkMenuButton   *primary_menu_button;
-  GtkWidget       *conversation_menu_button;
-  GtkWidget       *new_conversation_button;
-  GtkWidget       *search_button;
-  GtkWidget       *back_button;
-  AdwStatusPage   *welcome_page;
-  AdwStatusPage   *error_page;
-  SamChatView     *chat_view;
+  AdwToastOverlay   *toast_overlay;
+  AdwLeaflet        *leaflet;
+  GtkWidget         *sidebar;
+  GtkWidget         *content;
+  GtkSearchBar      *search_bar;
+  GtkSearchEntry    *search_entry;
+  GtkStack          *sidebar_stack;
+  GtkScrolledWindow *sidebar_scroller;
+  GtkListView       *conversation_list;
+  GtkListView       *search_list;
+  GtkStack          *content_stack;
+  AdwWindowTitle    *content_title;
+  GtkMenuButton     *primary_menu_button;
+  GtkWidget         *conversation_menu_button;
+  GtkWidget         *new_conversation_button;
+  GtkWidget         *search_button;
+  GtkWidget         *back_button;
+  AdwStatusPage     *welcome_page;
+  AdwStatusPage     *error_page;
+  SamChatView       *chat_view;
 };
 
 G_DEFINE_FINAL_TYPE (SamWindow, sam_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -198,12 +204,26 @@ conversations_changed_cb (
 {
   /* The conversation on screen went away (deleted): show the welcome page. */
   if (self->conversation != NULL &&
-      sam_conversation_list_find (
-          SAM_CONVERSATION_LIST (gtk_single_selection_get_model (self->conversations)),
-          sam_conversation_get_id (self->conversation)) == GTK_INVALID_LIST_POSITION)
+      sam_conversation_list_find (self->all_conversations,
+                                  sam_conversation_get_id (self->conversation)) ==
+          GTK_INVALID_LIST_POSITION)
     show_conversation (self, NULL);
 
   update_sidebar_page (self);
+}
+
+static void
+sidebar_scrolled_cb (SamWindow *self, GtkAdjustment *adjustment)
+{
+  double remaining = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_value (adjustment) -
+                     gtk_adjustment_get_page_size (adjustment);
+
+  /* Near the end of what is shown: a page more, if there is more. */
+  if (remaining < gtk_adjustment_get_page_size (adjustment) && self->all_conversations != NULL &&
+      gtk_slice_list_model_get_size (self->sidebar_window) <
+          g_list_model_get_n_items (G_LIST_MODEL (self->all_conversations)))
+    gtk_slice_list_model_set_size (
+        self->sidebar_window, gtk_slice_list_model_get_size (self->sidebar_window) + SIDEBAR_PAGE);
 }
 
 static void
@@ -213,6 +233,10 @@ select_conversation_position (SamWindow *self, guint position)
 
   if (position == GTK_INVALID_LIST_POSITION)
     return;
+
+  /* The sidebar window starts at the newest, so positions are the same in both lists. */
+  if (position >= gtk_slice_list_model_get_size (self->sidebar_window))
+    gtk_slice_list_model_set_size (self->sidebar_window, position + SIDEBAR_PAGE);
 
   gtk_single_selection_set_selected (self->conversations, position);
   conversation = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
@@ -686,6 +710,8 @@ sam_window_dispose (GObject *object)
 
   g_clear_pointer (&self->chats, g_hash_table_unref);
   g_clear_object (&self->conversations);
+  g_clear_object (&self->sidebar_window);
+  g_clear_object (&self->all_conversations);
   g_clear_object (&self->search_results);
   g_clear_object (&self->store);
 
@@ -767,6 +793,7 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_scroller);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, search_list);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, content_stack);
@@ -812,7 +839,9 @@ sam_window_init (SamWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete", FALSE);
 
-  self->conversations = gtk_single_selection_new (NULL);
+  self->sidebar_window = gtk_slice_list_model_new (NULL, 0, SIDEBAR_PAGE);
+  self->conversations =
+      gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sidebar_window)));
   gtk_single_selection_set_autoselect (self->conversations, FALSE);
   gtk_single_selection_set_can_unselect (self->conversations, TRUE);
   g_signal_connect (conversation_factory, "setup", G_CALLBACK (setup_conversation_row_cb), NULL);
@@ -820,6 +849,9 @@ sam_window_init (SamWindow *self)
   g_signal_connect (conversation_factory, "unbind", G_CALLBACK (unbind_conversation_row_cb), NULL);
   gtk_list_view_set_factory (self->conversation_list, conversation_factory);
   gtk_list_view_set_model (self->conversation_list, GTK_SELECTION_MODEL (self->conversations));
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->sidebar_scroller),
+                           "value-changed", G_CALLBACK (sidebar_scrolled_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation_list, "activate",
                            G_CALLBACK (conversation_activated_cb), self, G_CONNECT_SWAPPED);
 
@@ -862,7 +894,8 @@ sam_window_load (SamWindow *self)
     }
 
   g_object_ref (self->store);
-  gtk_single_selection_set_model (self->conversations, G_LIST_MODEL (list));
+  self->all_conversations = g_object_ref (list);
+  gtk_slice_list_model_set_model (self->sidebar_window, G_LIST_MODEL (list));
   g_signal_connect_object (self->conversations, "items-changed",
                            G_CALLBACK (conversations_changed_cb), self, G_CONNECT_SWAPPED);
   update_sidebar_page (self);
@@ -902,7 +935,7 @@ sam_window_select_conversation (SamWindow *self, gint64 conversation_id)
   if (self->store == NULL)
     return FALSE;
 
-  list = SAM_CONVERSATION_LIST (gtk_single_selection_get_model (self->conversations));
+  list = self->all_conversations;
   if (sam_conversation_list_find (list, conversation_id) == GTK_INVALID_LIST_POSITION)
     {
       g_autoptr (SamConversation) conversation =
