@@ -237,10 +237,15 @@ find_quick_replies (SamApplicationDesktop *self, SamStore *store, GError **error
         conversation = g_object_ref (candidate);
     }
 
-  if (conversation == NULL &&
-      !(conversation = sam_store_create_conversation (store, _ ("Quick Replies"),
-                                                      SAM_CONVERSATION_KIND_QUICK_REPLY, error)))
-    return NULL;
+  if (conversation == NULL)
+    {
+      /* Translators: the title of the conversation that keeps quick replies. */
+      const char *title = _ ("Quick Replies");
+
+      if (!(conversation = sam_store_create_conversation (
+                store, title, SAM_CONVERSATION_KIND_QUICK_REPLY, error)))
+        return NULL;
+    }
 
   self->quick_replies_id = sam_conversation_get_id (conversation);
   return conversation;
