@@ -19,7 +19,7 @@
 #define SEARCH_LIMIT 200
 /* The sidebar shows the newest conversations and more as the user scrolls: GtkListView builds
  * rows for a couple of hundred items around what it shows, which would cost at startup. */
-#define SIDEBAR_PAGE 50
+#define SIDEBAR_PAGE 25
 
 struct _SamWindow
 {
@@ -852,6 +852,9 @@ sam_window_init (SamWindow *self)
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->sidebar_scroller),
                            "value-changed", G_CALLBACK (sidebar_scrolled_cb), self,
                            G_CONNECT_SWAPPED);
+  /* A tall window may show more than a page: fill it. */
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->sidebar_scroller), "changed",
+                           G_CALLBACK (sidebar_scrolled_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation_list, "activate",
                            G_CALLBACK (conversation_activated_cb), self, G_CONNECT_SWAPPED);
 
