@@ -120,11 +120,21 @@ chat_finalized_cb (gpointer data, GObject *where_the_object_was)
 static void
 chat_busy_cb (SamApplicationDesktop *self, GParamSpec *pspec, SamChat *chat)
 {
-  /* A reply goes on when its window closes: it is still stored whole, and announced. */
+  guint before = g_hash_table_size (self->running);
+  guint after;
+
+  /* A reply goes on when its window closes, even the last one: it is still stored whole, and
+   * announced. */
   if (sam_chat_get_busy (chat))
     g_hash_table_add (self->running, g_object_ref (chat));
   else
     g_hash_table_remove (self->running, chat);
+
+  after = g_hash_table_size (self->running);
+  if (before == 0 && after > 0)
+    g_application_hold (G_APPLICATION (self->application));
+  else if (before > 0 && after == 0)
+    g_application_release (G_APPLICATION (self->application));
 }
 
 static void
@@ -545,6 +555,8 @@ sam_application_desktop_dispose (GObject *object)
         }
       g_hash_table_remove_all (self->chats);
     }
+  if (self->running != NULL && g_hash_table_size (self->running) > 0)
+    g_application_release (G_APPLICATION (self->application));
   g_clear_pointer (&self->running, g_hash_table_unref);
 
   if (self->held)

@@ -24,6 +24,7 @@
 #include "store/sam-store.h"
 #include "ui/sam-chat-view.h"
 #include "ui/sam-quick-reply-window.h"
+#include "ui/sam-window.h"
 
 #define ITEM_PATH  "/StatusNotifierItem"
 #define ITEM_IFACE "org.kde.StatusNotifierItem"
@@ -338,6 +339,118 @@ test_always_there (void)
   g_assert_true (sam_test_ui_wait_for (app_is_gone, NULL, 5000));
 }
 
+/* Without a tray, closing the last window mid-reply: Samantha stays until the reply is stored
+ * whole, then ends by itself. */
+
+typedef struct
+{
+  SamApplication *app;
+  SamChat        *chat;
+  char           *store_path;
+  gint64          closed;
+  gint64          reply_done;
+} LastWindow;
+
+static GtkWindow *
+mapped_main_window (SamApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    {
+      if (SAM_IS_WINDOW (l->data) && gtk_widget_get_mapped (l->data))
+        return l->data;
+    }
+
+  return NULL;
+}
+
+static gboolean
+main_window_mapped (gpointer data)
+{
+  return mapped_main_window (data) != NULL;
+}
+
+static void
+reply_finished_cb (SamChat *chat, SamMessage *reply, GError *error, LastWindow *last)
+{
+  last->reply_done = g_get_monotonic_time ();
+}
+
+static void
+close_mid_reply (gpointer data)
+{
+  LastWindow  *last = data;
+  GtkWindow   *window;
+  SamChatView *view;
+  GtkTextView *text_view;
+
+  g_assert_true (sam_test_ui_wait_for (main_window_mapped, last->app, 5000));
+  g_assert_true (sam_test_ui_wait_for (provider_ready, last->app, 5000));
+  window = mapped_main_window (last->app);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+
+  view = sam_window_get_chat_view (SAM_WINDOW (window));
+  last->chat = g_object_ref (sam_chat_view_get_chat (view));
+  last->store_path = g_strdup (sam_store_get_path (sam_chat_get_store (last->chat)));
+  g_signal_connect (last->chat, "reply-finished", G_CALLBACK (reply_finished_cb), last);
+  text_view = GTK_TEXT_VIEW (
+      gtk_widget_get_template_child (GTK_WIDGET (view), SAM_TYPE_CHAT_VIEW, "text_view"));
+
+  queue_recorded_answer ();
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (text_view), QUESTION, -1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (answer_streaming, last->chat, 5000));
+
+  last->closed = g_get_monotonic_time ();
+  gtk_window_close (window);
+  g_assert_null (gtk_application_get_windows (GTK_APPLICATION (last->app)));
+}
+
+static void
+test_last_window_closed_mid_reply (void)
+{
+  char *argv[] = { (char *) "samantha", NULL };
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamStore) store = NULL;
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  LastWindow last = { 0 };
+  int        status;
+
+  /* No tray, and nothing asked to run in the background; no notification daemon either. */
+  sam_test_watcher_vanish (desktop);
+  g_settings_set_boolean (settings, "do-not-disturb", TRUE);
+
+  last.app = sam_application_new ();
+  g_idle_add_once (close_mid_reply, &last);
+  status = g_application_run (G_APPLICATION (last.app), G_N_ELEMENTS (argv) - 1, argv);
+  g_assert_cmpint (status, ==, 0);
+
+  /* The run outlived the window until the reply had arrived whole. */
+  g_assert_cmpint (last.closed, >, 0);
+  g_assert_cmpint (last.reply_done, >, last.closed);
+  g_assert_false (sam_chat_get_busy (last.chat));
+  g_test_message ("last window closed mid-reply → reply stored %.0f ms later, then the run ended",
+                  (last.reply_done - last.closed) / 1000.0);
+
+  store = sam_store_new_for_path (last.store_path, &error);
+  g_assert_no_error (error);
+  conversation = sam_store_get_conversation (
+      store, sam_conversation_get_id (sam_chat_get_conversation (last.chat)), &error);
+  g_assert_no_error (error);
+  messages = sam_store_get_recent_messages (store, conversation, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (messages->len, ==, 2);
+  g_assert_cmpstr (sam_message_get_content (g_ptr_array_index (messages, 1)), ==, ANSWER);
+  g_assert_cmpint (sam_message_get_state (g_ptr_array_index (messages, 1)), ==,
+                   SAM_MESSAGE_STATE_COMPLETE);
+
+  g_settings_reset (settings, "do-not-disturb");
+  g_clear_object (&last.chat);
+  g_free (last.store_path);
+  g_assert_finalize_object (last.app);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -357,6 +470,7 @@ main (int argc, char *argv[])
   desktop = sam_test_watcher_new ();
 
   g_test_add_func ("/always-there/tray-quick-reply-store-quit", test_always_there);
+  g_test_add_func ("/always-there/last-window-closed-mid-reply", test_last_window_closed_mid_reply);
 
   ret = g_test_run ();
 
