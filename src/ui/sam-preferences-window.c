@@ -11,6 +11,7 @@
 
 #include "sam-background-group.h"
 #include "sam-model-page.h"
+#include "sam-wellbeing-page.h"
 
 struct _SamPreferencesWindow
 {
@@ -86,6 +87,8 @@ sam_preferences_window_init (SamPreferencesWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (sam_model_page_new ()));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (sam_wellbeing_page_new ()));
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->style_row, "selected",
