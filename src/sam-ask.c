@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "companion/sam-chat.h"
+#include "companion/sam-crisis-resources.h"
 #include "desktop/sam-secrets.h"
 #include "model/sam-model-error.h"
 #include "model/sam-provider-config.h"
@@ -98,6 +99,21 @@ text_delta_cb (SamChat *chat, const char *text, Turn *turn)
 }
 
 static void
+crisis_cb (SamChat *chat, const char *kind, Turn *turn)
+{
+  g_autofree char *country = sam_crisis_country_from_environment ();
+  g_autofree char *resources =
+      sam_crisis_resources_format_text (sam_crisis_resources_get_default (), country);
+
+  /* The app's own help comes first, before any word from the model. */
+  fputs (resources, stdout);
+  if (!g_str_has_suffix (resources, "\n"))
+    fputc ('\n', stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static void
 retrying_cb (SamChat *chat, const char *text, Turn *turn)
 {
   /* A person at a terminal wants to know why it takes longer; a script does not. */
@@ -134,6 +150,7 @@ start_stream (Turn *turn)
   sam_chat_set_provider (turn->chat, turn->provider);
   g_signal_connect (turn->chat, "text-delta", G_CALLBACK (text_delta_cb), turn);
   g_signal_connect (turn->chat, "retrying", G_CALLBACK (retrying_cb), turn);
+  g_signal_connect (turn->chat, "crisis", G_CALLBACK (crisis_cb), turn);
   g_signal_connect (turn->chat, "reply-finished", G_CALLBACK (reply_finished_cb), turn);
 
   if (!sam_chat_send (turn->chat, turn->text, &error))

@@ -15,7 +15,9 @@
 #include "sam-test-server.h"
 #include "sam-test-ui.h"
 #include "sam-test-util.h"
+#include "companion/sam-safety-policy.h"
 #include "store/sam-message-list.h"
+#include "ui/sam-crisis-banner.h"
 #include "ui/sam-chat-view.h"
 #include "ui/sam-markdown-view.h"
 #include "ui/sam-window.h"
@@ -469,6 +471,40 @@ test_chat_many_conversations (void)
   g_assert_cmpuint (g_list_model_get_n_items (shown), >, 150);
 }
 
+static void
+test_chat_crisis_banner (void)
+{
+  const char  *chunks[] = { "I'm really glad you told me. Are you safe right now?", NULL };
+  SamWindow   *window = open_window ();
+  GtkWidget   *view = GTK_WIDGET (sam_window_get_chat_view (window));
+  GtkRevealer *revealer =
+      GTK_REVEALER (template_child (view, SAM_TYPE_CHAT_VIEW, "banner_revealer"));
+  SamChat         *chat;
+  g_autofree char *png = NULL;
+
+  sam_test_server_set_reply (server, chunks, 5);
+  start_conversation (window);
+  chat = current_chat (window);
+  g_assert_false (gtk_revealer_get_reveal_child (revealer));
+
+  type_message (window, "honestly i don't want to be alive anymore");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+
+  /* The help is on screen at once, before the model has said anything. */
+  g_assert_true (gtk_revealer_get_reveal_child (revealer));
+  g_assert_true (SAM_IS_CRISIS_BANNER (gtk_revealer_get_child (revealer)));
+  g_assert_true (sam_chat_get_had_crisis (chat));
+
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  g_assert_nonnull (strstr (sam_test_server_get_last_request (server), SAM_SAFETY_MODE_MARKER));
+  sam_test_ui_iterate (400);
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "crisis-banner");
+
+  /* Another conversation has no banner; coming back, it is still there. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  g_assert_false (gtk_revealer_get_reveal_child (revealer));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -496,6 +532,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chat/search-opens-hit", test_chat_search_opens_hit);
   g_test_add_func ("/ui/chat/long-conversation", test_chat_long_conversation);
   g_test_add_func ("/ui/chat/many-conversations", test_chat_many_conversations);
+  g_test_add_func ("/ui/chat/crisis-banner", test_chat_crisis_banner);
 
   ret = g_test_run ();
 

@@ -38,6 +38,8 @@ struct _SamChat
   SamMessage   *reply;
   gint64        last_checkpoint;
   gboolean      safety_mode;
+  /* Set for the rest of the session once a message showed a risk: help stays on screen. */
+  gboolean had_crisis;
 };
 
 G_DEFINE_FINAL_TYPE (SamChat, sam_chat, G_TYPE_OBJECT)
@@ -458,6 +460,7 @@ sam_chat_send (SamChat *self, const char *text, GError **error)
       const char *kind = sam_safety_kind_to_string (result.kind);
 
       sam_store_add_safety_event (self->store, kind, NULL);
+      self->had_crisis = TRUE;
       g_signal_emit (self, signals[CRISIS], 0, kind);
     }
 
@@ -565,4 +568,13 @@ sam_chat_take_last_user_message (SamChat *self, GError **error)
     }
 
   return NULL;
+}
+
+/* Whether a message of this conversation showed a risk since it was opened. */
+gboolean
+sam_chat_get_had_crisis (SamChat *self)
+{
+  g_return_val_if_fail (SAM_IS_CHAT (self), FALSE);
+
+  return self->had_crisis;
 }

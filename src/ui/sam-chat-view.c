@@ -11,7 +11,9 @@
 
 #include <glib/gi18n.h>
 
+#include "companion/sam-crisis-resources.h"
 #include "sam-chat-view.h"
+#include "sam-crisis-banner.h"
 #include "sam-message-row.h"
 #include "store/sam-message-list.h"
 
@@ -34,7 +36,7 @@ struct _SamChatView
   GPtrArray         *bound_items;
 
   gboolean sticky;
-  guint    scroll_tick_id;
+  gulong   scroll_handler_id;
   gboolean scrolling;
   guint    draft_timeout_id;
 
@@ -122,36 +124,37 @@ get_vadjustment (SamChatView *self)
   return gtk_scrolled_window_get_vadjustment (self->scroller);
 }
 
-static gboolean
-scroll_to_bottom_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
+static void
+scroll_to_bottom_after_paint_cb (GdkFrameClock *frame_clock, SamChatView *self)
 {
-  SamChatView   *self = SAM_CHAT_VIEW (widget);
   GtkAdjustment *adjustment = get_vadjustment (self);
-  guint          n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
 
-  self->scroll_tick_id = 0;
+  g_clear_signal_handler (&self->scroll_handler_id, frame_clock);
+
+  /* After layout the adjustment knows the real end. The list only estimates the height of
+   * rows it has not measured, so the end may still move: the adjustment's changed signal
+   * brings us here again until it holds. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0)
+    return;
 
   self->scrolling = TRUE;
-  /* The list only estimates the height of rows it has not measured: bring the last row
-   * into view first, then go to the very end of it. */
-  if (n_items > 0 && gtk_widget_get_mapped (GTK_WIDGET (self->list_view)))
-    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
-                                n_items - 1);
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                             gtk_adjustment_get_page_size (adjustment));
   self->scrolling = FALSE;
-
-  return G_SOURCE_REMOVE;
 }
 
-/* Goes to the end at the next frame, once the rows are laid out; many requests in one frame
- * make one scroll. */
+/* Goes to the end once this frame is laid out; many requests in one frame make one scroll. */
 static void
 scroll_to_bottom (SamChatView *self)
 {
-  if (self->scroll_tick_id == 0)
-    self->scroll_tick_id =
-        gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_to_bottom_tick_cb, NULL, NULL);
+  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (frame_clock == NULL || self->scroll_handler_id != 0)
+    return;
+
+  self->scroll_handler_id = g_signal_connect_object (
+      frame_clock, "after-paint", G_CALLBACK (scroll_to_bottom_after_paint_cb), self, 0);
+  gdk_frame_clock_request_phase (frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
 }
 
 static void
@@ -343,6 +346,27 @@ update_busy (SamChatView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.retry", self->chat != NULL && !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat.edit-last", self->chat != NULL && !busy);
   buffer_changed_cb (self, gtk_text_view_get_buffer (self->text_view));
+}
+
+/* Real help, from the app itself and at once, above the conversation for the rest of it. */
+static void
+show_crisis_banner (SamChatView *self)
+{
+  g_autofree char *country = sam_crisis_country_from_environment ();
+  GtkWidget       *banner;
+
+  if (gtk_revealer_get_child (self->banner_revealer) != NULL)
+    return;
+
+  banner = sam_crisis_banner_new ();
+  sam_crisis_banner_set_country (SAM_CRISIS_BANNER (banner), country);
+  sam_chat_view_set_banner (self, banner);
+}
+
+static void
+chat_crisis_cb (SamChatView *self, const char *kind, SamChat *chat)
+{
+  show_crisis_banner (self);
 }
 
 static void
@@ -653,6 +677,11 @@ sam_chat_view_set_chat (SamChatView *self, SamChat *chat)
       gtk_text_buffer_set_text (buffer, draft ? draft : "", -1);
       g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_changed_cb), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (chat, "crisis", G_CALLBACK (chat_crisis_cb), self,
+                               G_CONNECT_SWAPPED);
+      sam_chat_view_set_banner (self, NULL);
+      if (sam_chat_get_had_crisis (chat))
+        show_crisis_banner (self);
       self->window_size = WINDOW_PAGE;
       gtk_slice_list_model_set_model (self->window, sam_chat_get_messages (chat));
       update_window (self);
