@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "sam-application.h"
+#include "companion/sam-memory.h"
 #include "sam-ask.h"
 #include "store/sam-export.h"
 #include "store/sam-import.h"
@@ -49,6 +50,8 @@ static const GOptionEntry option_entries[] = {
     N_ ("Write every conversation as Markdown and JSON into a folder, then exit"), N_ ("FOLDER") },
   { "ask", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_ ("Ask one question, print the reply as it arrives, then exit"), N_ ("TEXT") },
+  { "recall", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_ ("Print what memory recalls for a question as JSON lines, then exit"), N_ ("QUERY") },
   { NULL }
 };
 
@@ -108,6 +111,8 @@ sam_application_handle_local_options (GApplication *app, GVariantDict *options)
     return sam_export_command_line (path);
   if (g_variant_dict_lookup (options, "ask", "&s", &path))
     return sam_ask_run (SAM_APPLICATION (app)->settings, path);
+  if (g_variant_dict_lookup (options, "recall", "&s", &path))
+    return sam_memory_recall_command_line (path);
 
   if (g_variant_dict_contains (options, "version"))
     {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "sam-test-util.h"
+#include "store/sam-memory-store.h"
 #include "store/sam-store-private.h"
 #include "store/sam-store.h"
 
@@ -169,6 +170,21 @@ test_from_version (gconstpointer data)
   g_assert_true (sam_store_add_safety_event (store, "crisis", &error));
   g_assert_cmpuint (sam_store_count_safety_events (store, today, "crisis", &error), ==, 1);
   g_assert_no_error (error);
+  {
+    g_autoptr (SamFact) fact = sam_fact_new ("The user bakes sourdough on Sundays", "habit");
+    g_autoptr (GPtrArray) hits = NULL;
+
+    g_assert_true (sam_store_add_fact (store, fact, &error));
+    g_assert_no_error (error);
+    g_assert_true (sam_store_set_core_block (store, "user", "Bakes bread.", &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (sam_store_add_chunk (store, "/tmp/recipe.txt", 0, "Rye sourdough", -1, &error),
+                     >, 0);
+    g_assert_no_error (error);
+    g_assert_cmpint (query_int (db, "SELECT count(*) FROM memory_facts_fts "
+                                    "WHERE memory_facts_fts MATCH 'sundays'"),
+                     ==, 1);
+  }
 
   /* Opening again changes nothing. */
   g_clear_pointer (&list, g_ptr_array_unref);

@@ -80,6 +80,70 @@ static const char *const migrations[] = {
   "  kind TEXT NOT NULL"
   "    CHECK (length (kind) BETWEEN 1 AND 32 AND kind NOT GLOB '*[^a-z0-9_-]*'));"
   "CREATE INDEX safety_events_by_day ON safety_events (day, kind);",
+
+  /* 4: memory. Facts the companion learned, each with its source, validity (a contradicted
+   * fact is marked no longer valid, not deleted), importance, sensitivity and review status;
+   * the pinned core blocks; chunks of the user's archive. Facts and chunks have FTS5 indexes
+   * kept in step by triggers, like messages. */
+  "CREATE TABLE memory_facts ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  text TEXT NOT NULL CHECK (length (text) > 0),"
+  "  kind TEXT NOT NULL DEFAULT 'fact',"
+  "  conversation_id INTEGER REFERENCES conversations (id) ON DELETE SET NULL,"
+  "  message_id INTEGER REFERENCES messages (id) ON DELETE SET NULL,"
+  "  source_path TEXT," /* the file it came from */
+  "  created INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL,"
+  "  valid_from INTEGER,"
+  "  valid_to INTEGER," /* NULL while it still holds */
+  "  invalidated_by INTEGER REFERENCES memory_facts (id) ON DELETE SET NULL,"
+  "  importance REAL NOT NULL DEFAULT 0.5 CHECK (importance BETWEEN 0 AND 1),"
+  "  sensitive INTEGER NOT NULL DEFAULT 0,"
+  "  pinned INTEGER NOT NULL DEFAULT 0,"
+  "  status TEXT NOT NULL DEFAULT 'approved'"
+  "    CHECK (status IN ('approved', 'pending-review')));"
+  "CREATE INDEX memory_facts_by_status ON memory_facts (status, valid_to);"
+  "CREATE VIRTUAL TABLE memory_facts_fts USING fts5 (text, content = 'memory_facts',"
+  "  content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2');"
+  "CREATE TRIGGER memory_facts_fts_insert AFTER INSERT ON memory_facts BEGIN"
+  "  INSERT INTO memory_facts_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER memory_facts_fts_delete AFTER DELETE ON memory_facts BEGIN"
+  "  INSERT INTO memory_facts_fts (memory_facts_fts, rowid, text)"
+  "    VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TRIGGER memory_facts_fts_update AFTER UPDATE OF text ON memory_facts BEGIN"
+  "  INSERT INTO memory_facts_fts (memory_facts_fts, rowid, text)"
+  "    VALUES ('delete', old.id, old.text);"
+  "  INSERT INTO memory_facts_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TABLE memory_blocks ("
+  "  label TEXT PRIMARY KEY"
+  "    CHECK (label IN ('persona', 'user', 'relationship', 'now', 'style')),"
+  "  value TEXT NOT NULL DEFAULT '',"
+  "  updated INTEGER NOT NULL);"
+  "CREATE TABLE archive_chunks ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  path TEXT NOT NULL,"
+  "  position INTEGER NOT NULL DEFAULT 0," /* the chunk's number within its file */
+  "  text TEXT NOT NULL,"
+  "  modified INTEGER," /* the file's modification time when it was read */
+  "  created INTEGER NOT NULL,"
+  "  UNIQUE (path, position));"
+  "CREATE VIRTUAL TABLE archive_chunks_fts USING fts5 (text, content = 'archive_chunks',"
+  "  content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2');"
+  "CREATE TRIGGER archive_chunks_fts_insert AFTER INSERT ON archive_chunks BEGIN"
+  "  INSERT INTO archive_chunks_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER archive_chunks_fts_delete AFTER DELETE ON archive_chunks BEGIN"
+  "  INSERT INTO archive_chunks_fts (archive_chunks_fts, rowid, text)"
+  "    VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TRIGGER archive_chunks_fts_update AFTER UPDATE OF text ON archive_chunks BEGIN"
+  "  INSERT INTO archive_chunks_fts (archive_chunks_fts, rowid, text)"
+  "    VALUES ('delete', old.id, old.text);"
+  "  INSERT INTO archive_chunks_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SAM_STORE_SCHEMA_VERSION);

@@ -118,6 +118,179 @@ def bench_stream_decoder():
     return result.returncode == 0
 
 
+# LoCoMo (CC BY-NC 4.0) is read from ../shared/eval/ next to the source tree when it is there;
+# it is never copied into the repository.
+LOCOMO_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                           "shared", "eval", "locomo-dev.json")
+LOCOMO_CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
+LOCOMO_STOP = set("""a about above after again against all am an and any are aren't as at be
+because been before being below between both but by can can't cannot could couldn't did didn't
+do does doesn't doing don't down during each few for from further had hadn't has hasn't have
+haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd
+i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
+not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+she'll she's should shouldn't so some such than that that's the their theirs them themselves
+then there there's these they they'd they'll they're they've this those through to too under
+until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're
+you've your yours yourself yourselves""".split())
+
+
+def locomo_sessions(sample):
+    """[(session number, start time in seconds, [turn, ...])] of one LoCoMo conversation."""
+    import datetime
+    conv = sample["conversation"]
+    sessions = []
+    n = 1
+    while f"session_{n}" in conv:
+        when = datetime.datetime.strptime(conv[f"session_{n}_date_time"].replace(",", ""),
+                                          "%I:%M %p on %d %B %Y")
+        start = when.replace(tzinfo=datetime.timezone.utc).timestamp()
+        sessions.append((n, start, conv[f"session_{n}"]))
+        n += 1
+    return sessions
+
+
+def locomo_turn_text(turn):
+    text = f"{turn['speaker']}: {turn['text']}"
+    if turn.get("blip_caption"):
+        text += f" [shares a photo: {turn['blip_caption']}]"
+    return text
+
+
+def locomo_to_chatgpt(sample):
+    """One ChatGPT-format conversation per session, dated by the session; returns the export
+    and the dia_id of each message, per conversation id, in order."""
+    conv = sample["conversation"]
+    export, dia_ids = [], {}
+    for n, start, turns in locomo_sessions(sample):
+        uuid = f"locomo-{sample['sample_id']}-session-{n}"
+        mapping = {"root": {"id": "root", "message": None, "parent": None, "children": []}}
+        parent = "root"
+        for i, turn in enumerate(turns):
+            node = f"{uuid}-{i}"
+            role = "user" if turn["speaker"] == conv["speaker_a"] else "assistant"
+            mapping[node] = {"id": node, "parent": parent, "children": [], "message": {
+                "id": node, "author": {"role": role}, "create_time": start + 30 * i,
+                "content": {"content_type": "text", "parts": [locomo_turn_text(turn)]}}}
+            mapping[parent]["children"].append(node)
+            parent = node
+        export.append({"title": f"{conv['speaker_a']} and {conv['speaker_b']}, session {n}",
+                       "create_time": start, "update_time": start + 30 * len(turns),
+                       "conversation_id": uuid, "mapping": mapping, "current_node": parent})
+        dia_ids[uuid] = [turn["dia_id"] for turn in turns]
+    return export, dia_ids
+
+
+def locomo_questions(sample, known):
+    """Category 1–4 questions whose evidence names turns that exist."""
+    for qa in sample["qa"]:
+        evidence = [e for e in qa.get("evidence", []) if e in known]
+        if qa.get("category") in LOCOMO_CATEGORIES and evidence:
+            yield qa, set(evidence)
+
+
+def locomo_bm25_baseline(sample, questions):
+    """Plain FTS5 BM25 over the raw turns (one row per turn, the question's non-stop words
+    OR-ed): the top 10 dia_ids per question."""
+    import re
+    import sqlite3
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5 (dia_id UNINDEXED, text, "
+               "tokenize = 'porter unicode61 remove_diacritics 2')")
+    for _, _, turns in locomo_sessions(sample):
+        db.executemany("INSERT INTO t VALUES (?, ?)",
+                       [(turn["dia_id"], locomo_turn_text(turn)) for turn in turns])
+    results = []
+    for qa, _ in questions:
+        words = []
+        for w in re.findall(r"[A-Za-z0-9']+", qa["question"].lower()):
+            if w not in LOCOMO_STOP and w.replace("'", "") and w.replace("'", "") not in words:
+                words.append(w.replace("'", ""))
+        if not words:
+            results.append([])
+            continue
+        match = " OR ".join(f'"{w}"' for w in words)
+        results.append([r[0] for r in db.execute(
+            "SELECT dia_id FROM t WHERE t MATCH ? ORDER BY bm25 (t) LIMIT 10", (match,))])
+    return results
+
+
+def locomo_recall(sample, questions):
+    """Imports the sample through `samantha --import` into a fresh HOME and asks every
+    question through `samantha --recall -`: the top 10 dia_ids per question."""
+    import json
+    import sqlite3
+    app = os.path.join(BUILDDIR, "src", "samantha")
+    export, dia_ids = locomo_to_chatgpt(sample)
+    with tempfile.TemporaryDirectory(prefix="samantha-bench-locomo-") as home:
+        env = base_env(home)
+        path = os.path.join(home, "conversations.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(export, f)
+        subprocess.run([app, "--import", path], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        db = sqlite3.connect(os.path.join(home, "data", "samantha", "samantha.db"))
+        dia_of = {}
+        for uuid, ids in dia_ids.items():
+            rows = db.execute("SELECT m.id FROM messages m JOIN conversations c "
+                              "ON c.id = m.conversation_id WHERE c.uuid = ? ORDER BY m.id",
+                              (uuid,)).fetchall()
+            if len(rows) != len(ids):
+                raise SystemExit(f"LoCoMo: {uuid} imported {len(rows)} of {len(ids)} turns")
+            dia_of.update({row[0]: dia for row, dia in zip(rows, ids)})
+        db.close()
+        queries = "".join(" ".join(qa["question"].split()) + "\n" for qa, _ in questions)
+        proc = subprocess.run([app, "--recall", "-"], env=env, input=queries, text=True,
+                              capture_output=True, check=True)
+    results = [[] for _ in questions]
+    for line in proc.stdout.splitlines():
+        hit = json.loads(line)
+        if hit["kind"] == "message":
+            results[hit["query"]].append(dia_of.get(hit["id"]))
+    return [r[:10] for r in results]
+
+
+def bench_locomo():
+    """For each LoCoMo question (categories 1–4), is an evidence turn among the top 10 that
+    `samantha --recall` returns, after `samantha --import` of the conversations as a ChatGPT
+    export? Plain FTS5 BM25 over the raw turns is measured in the same run."""
+    import json
+    if not os.path.exists(LOCOMO_PATH):
+        print("LoCoMo recall: skipped, ../shared/eval/locomo-dev.json is not there "
+              "(the data set is CC BY-NC and never part of the repository)")
+        return True
+    with open(LOCOMO_PATH, encoding="utf-8") as f:
+        samples = json.load(f)
+    counts = {}
+    start = time.perf_counter()
+    n_questions = 0
+    for sample in samples:
+        known = {t["dia_id"] for _, _, turns in locomo_sessions(sample) for t in turns}
+        questions = list(locomo_questions(sample, known))
+        n_questions += len(questions)
+        ours = locomo_recall(sample, questions)
+        base = locomo_bm25_baseline(sample, questions)
+        for (qa, evidence), got, baseline in zip(questions, ours, base):
+            for key in (qa["category"], "all"):
+                c = counts.setdefault(key, [0, 0, 0])
+                c[0] += 1
+                c[1] += bool(evidence & set(got))
+                c[2] += bool(evidence & set(baseline))
+    elapsed = time.perf_counter() - start
+    print(f"LoCoMo recall ({len(samples)} conversations, {n_questions} questions, "
+          f"{elapsed:.1f} s): an evidence turn in the top 10")
+    for key in list(LOCOMO_CATEGORIES) + ["all"]:
+        if key not in counts:
+            continue
+        n, ours, base = counts[key]
+        name = f"{key} {LOCOMO_CATEGORIES[key]}" if key in LOCOMO_CATEGORIES else "all"
+        print(f"  {name:16} ({n:4}): samantha --recall {ours / n:6.1%}, plain BM25 {base / n:6.1%}")
+    n, ours, _ = counts["all"]
+    print(f"LoCoMo recall: {ours / n:.1%} (target 85%)")
+    return ours / n >= 0.85
+
+
 def main():
     ok = True
     with tempfile.TemporaryDirectory(prefix="samantha-bench-") as home:
@@ -128,6 +301,7 @@ def main():
     ok &= bench_store()
     ok &= bench_streaming()
     ok &= bench_stream_decoder()
+    ok &= bench_locomo()
     print("all budgets met" if ok else "some budgets were missed")
     return 0 if ok else 1
 

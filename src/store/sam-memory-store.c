@@ -1,0 +1,638 @@
+/* sam-memory-store.c — the memory tables of the store: facts, core blocks, archive chunks.
+ *
+ * Forgetting is real: the row goes, its FTS5 entries go, the index is rewritten so no old
+ * segment keeps the words, SQLite overwrites the freed pages (secure_delete) and the
+ * write-ahead log is checkpointed and truncated.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sam-memory-store.h"
+#include "sam-store-private.h"
+
+static const char *const core_block_labels[] = {
+  "persona", "user", "relationship", "now", "style",
+};
+
+SamFact *
+sam_fact_new (const char *text, const char *kind)
+{
+  SamFact *fact = g_new0 (SamFact, 1);
+
+  fact->text = g_strdup (text);
+  fact->kind = g_strdup (kind ? kind : "fact");
+  fact->created = -1;
+  fact->valid_from = -1;
+  fact->valid_to = -1;
+  fact->importance = 0.5;
+  fact->status = SAM_FACT_STATUS_APPROVED;
+  return fact;
+}
+
+SamFact *
+sam_fact_copy (const SamFact *fact)
+{
+  SamFact *copy = g_memdup2 (fact, sizeof *fact);
+
+  copy->text = g_strdup (fact->text);
+  copy->kind = g_strdup (fact->kind);
+  copy->source_path = g_strdup (fact->source_path);
+  return copy;
+}
+
+void
+sam_fact_free (SamFact *fact)
+{
+  if (fact == NULL)
+    return;
+  g_free (fact->text);
+  g_free (fact->kind);
+  g_free (fact->source_path);
+  g_free (fact);
+}
+
+static const char *
+status_to_string (SamFactStatus status)
+{
+  return status == SAM_FACT_STATUS_PENDING_REVIEW ? "pending-review" : "approved";
+}
+
+static gboolean
+step_done (SamStore *self, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+bind_time (sqlite3_stmt *stmt, int column, gint64 value)
+{
+  if (value >= 0)
+    sqlite3_bind_int64 (stmt, column, value);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+static void
+bind_id (sqlite3_stmt *stmt, int column, gint64 value)
+{
+  if (value > 0)
+    sqlite3_bind_int64 (stmt, column, value);
+  else
+    sqlite3_bind_null (stmt, column);
+}
+
+static gint64
+column_or (sqlite3_stmt *stmt, int column, gint64 fallback)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? fallback
+                                                           : sqlite3_column_int64 (stmt, column);
+}
+
+static gboolean
+not_found (GError **error)
+{
+  g_set_error (error, SAM_STORE_ERROR, SAM_STORE_ERROR_NOT_FOUND,
+               _ ("That memory no longer exists."));
+  return FALSE;
+}
+
+/* Facts */
+
+gboolean
+sam_store_add_fact (SamStore *self, SamFact *fact, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (fact != NULL, FALSE);
+
+  if (fact->text == NULL || *g_strstrip (fact->text) == '\0')
+    {
+      g_set_error (error, SAM_STORE_ERROR, SAM_STORE_ERROR_INVALID,
+                   _ ("A memory needs some text."));
+      return FALSE;
+    }
+
+  if (!(stmt = _sam_store_prepare (
+            self,
+            "INSERT INTO memory_facts (text, kind, conversation_id, message_id, source_path, "
+            "  created, updated, valid_from, valid_to, invalidated_by, importance, sensitive, "
+            "  pinned, status) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            error)))
+    return FALSE;
+
+  if (fact->created < 0)
+    fact->created = now;
+  sqlite3_bind_text (stmt, 1, fact->text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, fact->kind ? fact->kind : "fact", -1, SQLITE_STATIC);
+  bind_id (stmt, 3, fact->conversation_id);
+  bind_id (stmt, 4, fact->message_id);
+  if (fact->source_path)
+    sqlite3_bind_text (stmt, 5, fact->source_path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, fact->created);
+  bind_time (stmt, 7, fact->valid_from);
+  bind_time (stmt, 8, fact->valid_to);
+  bind_id (stmt, 9, fact->invalidated_by);
+  sqlite3_bind_double (stmt, 10, CLAMP (fact->importance, 0.0, 1.0));
+  sqlite3_bind_int (stmt, 11, fact->sensitive ? 1 : 0);
+  sqlite3_bind_int (stmt, 12, fact->pinned ? 1 : 0);
+  sqlite3_bind_text (stmt, 13, status_to_string (fact->status), -1, SQLITE_STATIC);
+
+  if (!step_done (self, stmt, "save a memory", error))
+    return FALSE;
+  fact->id = sqlite3_last_insert_rowid (_sam_store_get_db (self));
+  return TRUE;
+}
+
+#define FACT_COLUMNS                                                                          \
+  "id, text, kind, conversation_id, message_id, source_path, created, valid_from, valid_to, " \
+  "invalidated_by, importance, sensitive, pinned, status"
+
+static SamFact *
+fact_from_row (sqlite3_stmt *stmt)
+{
+  SamFact *fact = sam_fact_new ((const char *) sqlite3_column_text (stmt, 1),
+                                (const char *) sqlite3_column_text (stmt, 2));
+
+  fact->id = sqlite3_column_int64 (stmt, 0);
+  fact->conversation_id = column_or (stmt, 3, 0);
+  fact->message_id = column_or (stmt, 4, 0);
+  fact->source_path = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+  fact->created = sqlite3_column_int64 (stmt, 6);
+  fact->valid_from = column_or (stmt, 7, -1);
+  fact->valid_to = column_or (stmt, 8, -1);
+  fact->invalidated_by = column_or (stmt, 9, 0);
+  fact->importance = sqlite3_column_double (stmt, 10);
+  fact->sensitive = sqlite3_column_int (stmt, 11) != 0;
+  fact->pinned = sqlite3_column_int (stmt, 12) != 0;
+  fact->status = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 13), "pending-review") == 0
+                     ? SAM_FACT_STATUS_PENDING_REVIEW
+                     : SAM_FACT_STATUS_APPROVED;
+  return fact;
+}
+
+SamFact *
+sam_store_get_fact (SamStore *self, gint64 id, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  if (!(stmt = _sam_store_prepare (self, "SELECT " FACT_COLUMNS " FROM memory_facts WHERE id = ?1",
+                                   error)))
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    return fact_from_row (stmt);
+  if (rc == SQLITE_DONE)
+    not_found (error);
+  else
+    _sam_store_set_error (error, _sam_store_get_db (self), "read a memory");
+  return NULL;
+}
+
+/* Pinned first, then the newest. */
+GPtrArray *
+sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  if (!(stmt = _sam_store_prepare (self,
+                                   "SELECT " FACT_COLUMNS " FROM memory_facts "
+                                   "WHERE ?1 = 0 "
+                                   "   OR (?1 = 1 AND status = 'approved' AND valid_to IS NULL) "
+                                   "   OR (?1 = 2 AND status = 'pending-review') "
+                                   "ORDER BY pinned DESC, created DESC, id DESC",
+                                   error)))
+    return NULL;
+  sqlite3_bind_int (stmt, 1, filter);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (facts, fact_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "list memories");
+      return NULL;
+    }
+  return g_steal_pointer (&facts);
+}
+
+static gboolean
+update_fact (SamStore *self, sqlite3_stmt *stmt, const char *what, GError **error)
+{
+  if (!step_done (self, stmt, what, error))
+    return FALSE;
+  if (sqlite3_changes (_sam_store_get_db (self)) == 0)
+    return not_found (error);
+  return TRUE;
+}
+
+gboolean
+sam_store_set_fact_text (SamStore *self, gint64 id, const char *text, GError **error)
+{
+  static const char *sql = "UPDATE memory_facts SET text = ?2, updated = ?3 WHERE id = ?1";
+  g_auto (SamCachedStmt) stmt = NULL;
+  g_autofree char *clean = g_strstrip (g_strdup (text ? text : ""));
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (*clean == '\0')
+    {
+      g_set_error (error, SAM_STORE_ERROR, SAM_STORE_ERROR_INVALID,
+                   _ ("A memory needs some text."));
+      return FALSE;
+    }
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, clean, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return update_fact (self, stmt, "edit a memory", error);
+}
+
+gboolean
+sam_store_set_fact_pinned (SamStore *self, gint64 id, gboolean pinned, GError **error)
+{
+  static const char *sql = "UPDATE memory_facts SET pinned = ?2, updated = ?3 WHERE id = ?1";
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int (stmt, 2, pinned ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return update_fact (self, stmt, "pin a memory", error);
+}
+
+gboolean
+sam_store_set_fact_status (SamStore *self, gint64 id, SamFactStatus status, GError **error)
+{
+  static const char *sql = "UPDATE memory_facts SET status = ?2, updated = ?3 WHERE id = ?1";
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, status_to_string (status), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return update_fact (self, stmt, "approve a memory", error);
+}
+
+gboolean
+sam_store_invalidate_fact (
+    SamStore *self, gint64 id, gint64 replaced_by, gint64 when, GError **error)
+{
+  static const char *sql = "UPDATE memory_facts SET valid_to = ?2, invalidated_by = ?3, "
+                           "updated = ?4 WHERE id = ?1";
+  g_auto (SamCachedStmt) stmt = NULL;
+  gint64 now = g_get_real_time ();
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_int64 (stmt, 2, when >= 0 ? when : now);
+  bind_id (stmt, 3, replaced_by);
+  sqlite3_bind_int64 (stmt, 4, now);
+  return update_fact (self, stmt, "update a memory", error);
+}
+
+/* After a delete: rewrite the FTS5 indexes into one segment each (no old segment keeps the
+ * words), with secure_delete overwriting every page freed, then empty the write-ahead log. */
+static gboolean
+scrub (SamStore *self, GError **error)
+{
+  sqlite3 *db = _sam_store_get_db (self);
+
+  if (!_sam_store_exec (db,
+                        "PRAGMA secure_delete = ON;"
+                        "INSERT INTO memory_facts_fts (memory_facts_fts) VALUES ('optimize');"
+                        "INSERT INTO archive_chunks_fts (archive_chunks_fts) VALUES ('optimize');"
+                        "PRAGMA secure_delete = OFF;",
+                        error))
+    {
+      sqlite3_exec (db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+      return FALSE;
+    }
+  /* Another process reading the database can keep the log from being emptied; the pages
+   * are overwritten at the next checkpoint then. */
+  sqlite3_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)", NULL, NULL, NULL);
+  return TRUE;
+}
+
+static gboolean
+delete_with (SamStore *self, const char *sql, gint64 id, const char *path, GError **error)
+{
+  sqlite3 *db = _sam_store_get_db (self);
+  g_auto (SamCachedStmt) stmt = NULL;
+  gboolean ok;
+
+  if (!_sam_store_exec (db, "PRAGMA secure_delete = ON", error))
+    return FALSE;
+  if ((stmt = _sam_store_prepare (self, sql, error)))
+    {
+      if (path)
+        sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_int64 (stmt, 1, id);
+    }
+  ok = stmt && step_done (self, stmt, "forget a memory", error);
+  sqlite3_exec (db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+  if (!ok)
+    return FALSE;
+  if (id > 0 && sqlite3_changes (db) == 0)
+    return not_found (error);
+  return scrub (self, error);
+}
+
+gboolean
+sam_store_forget_fact (SamStore *self, gint64 id, GError **error)
+{
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  return delete_with (self, "DELETE FROM memory_facts WHERE id = ?1", id, NULL, error);
+}
+
+gboolean
+sam_store_forget_file (SamStore *self, const char *path, GError **error)
+{
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  return delete_with (self, "DELETE FROM archive_chunks WHERE path = ?1", 0, path, error);
+}
+
+gboolean
+sam_store_forget_all_memories (SamStore *self, GError **error)
+{
+  sqlite3 *db;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  db = _sam_store_get_db (self);
+  if (!_sam_store_exec (db,
+                        "PRAGMA secure_delete = ON;"
+                        "BEGIN IMMEDIATE;"
+                        "DELETE FROM memory_facts;"
+                        "DELETE FROM memory_blocks;"
+                        "DELETE FROM archive_chunks;"
+                        "INSERT INTO memory_facts_fts (memory_facts_fts) VALUES ('delete-all');"
+                        "INSERT INTO archive_chunks_fts (archive_chunks_fts) VALUES ('delete-all');"
+                        "COMMIT;",
+                        error))
+    {
+      sqlite3_exec (db, "ROLLBACK; PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+      return FALSE;
+    }
+  sqlite3_exec (db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+  return scrub (self, error);
+}
+
+/* Core blocks */
+
+gboolean
+sam_store_is_core_block_label (const char *label)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (core_block_labels); i++)
+    if (g_strcmp0 (label, core_block_labels[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+check_label (const char *label, GError **error)
+{
+  if (sam_store_is_core_block_label (label))
+    return TRUE;
+  g_set_error (error, SAM_STORE_ERROR, SAM_STORE_ERROR_INVALID, "“%s” is not a core memory block",
+               label ? label : "(null)");
+  return FALSE;
+}
+
+/* The block's text; "" when it was never written. */
+char *
+sam_store_dup_core_block (SamStore *self, const char *label, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  if (!check_label (label, error) ||
+      !(stmt =
+            _sam_store_prepare (self, "SELECT value FROM memory_blocks WHERE label = ?1", error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, label, -1, SQLITE_STATIC);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (rc == SQLITE_DONE)
+    return g_strdup ("");
+  _sam_store_set_error (error, _sam_store_get_db (self), "read a core memory block");
+  return NULL;
+}
+
+gboolean
+sam_store_set_core_block (SamStore *self, const char *label, const char *value, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!check_label (label, error) ||
+      !(stmt = _sam_store_prepare (self,
+                                   "INSERT INTO memory_blocks (label, value, updated) "
+                                   "VALUES (?1, ?2, ?3) ON CONFLICT (label) DO UPDATE "
+                                   "SET value = excluded.value, updated = excluded.updated",
+                                   error)))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, label, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, value ? value : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, g_get_real_time ());
+  return step_done (self, stmt, "save a core memory block", error);
+}
+
+/* Archive chunks */
+
+gint64
+sam_store_add_chunk (SamStore   *self,
+                     const char *path,
+                     guint       position,
+                     const char *text,
+                     gint64      modified,
+                     GError    **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), 0);
+  g_return_val_if_fail (path != NULL && text != NULL, 0);
+
+  if (!(stmt = _sam_store_prepare (self,
+                                   "INSERT OR REPLACE INTO archive_chunks "
+                                   "(path, position, text, modified, created) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5)",
+                                   error)))
+    return 0;
+  sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, position);
+  sqlite3_bind_text (stmt, 3, text, -1, SQLITE_STATIC);
+  bind_time (stmt, 4, modified);
+  sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
+  if (!step_done (self, stmt, "save part of a file", error))
+    return 0;
+  return sqlite3_last_insert_rowid (_sam_store_get_db (self));
+}
+
+gboolean
+sam_store_get_chunk (
+    SamStore *self, gint64 id, char **path, char **text, gint64 *created, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!(stmt = _sam_store_prepare (
+            self,
+            "SELECT path, text, coalesce (modified, created) FROM archive_chunks WHERE id = ?1",
+            error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (path)
+        *path = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      if (text)
+        *text = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      if (created)
+        *created = sqlite3_column_int64 (stmt, 2);
+      return TRUE;
+    }
+  if (rc == SQLITE_DONE)
+    return not_found (error);
+  _sam_store_set_error (error, _sam_store_get_db (self), "read part of a file");
+  return FALSE;
+}
+
+/* Recall's candidates */
+
+#define MATCH_MESSAGES_SQL                                                       \
+  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5 "        \
+  "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "              \
+  "JOIN conversations c ON c.id = m.conversation_id "                            \
+  "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' " \
+  "ORDER BY bm25 (messages_fts) LIMIT ?2"
+
+#define MATCH_FACTS_SQL                                                               \
+  "SELECT f.id, ifnull (f.conversation_id, 0), f.created, -bm25 (memory_facts_fts), " \
+  "  CASE WHEN f.pinned THEN 1.0 ELSE f.importance END "                              \
+  "FROM memory_facts_fts JOIN memory_facts f ON f.id = memory_facts_fts.rowid "       \
+  "WHERE memory_facts_fts MATCH ?1 AND f.status = 'approved' AND f.valid_to IS NULL " \
+  "ORDER BY bm25 (memory_facts_fts) LIMIT ?2"
+
+#define MATCH_CHUNKS_SQL                                                               \
+  "SELECT a.id, 0, coalesce (a.modified, a.created), -bm25 (archive_chunks_fts), 0.5 " \
+  "FROM archive_chunks_fts JOIN archive_chunks a ON a.id = archive_chunks_fts.rowid "  \
+  "WHERE archive_chunks_fts MATCH ?1 "                                                 \
+  "ORDER BY bm25 (archive_chunks_fts) LIMIT ?2"
+
+GArray *
+sam_store_match_memory (
+    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error)
+{
+  g_autoptr (GArray) matches = g_array_new (FALSE, FALSE, sizeof (SamMemoryMatch));
+  g_auto (SamCachedStmt) stmt = NULL;
+  const char *sql;
+  int         rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+  g_return_val_if_fail (expression != NULL, NULL);
+
+  switch (source)
+    {
+    case SAM_MEMORY_SOURCE_FACT:
+      sql = MATCH_FACTS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_CHUNK:
+      sql = MATCH_CHUNKS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_MESSAGE:
+    default:
+      sql = MATCH_MESSAGES_SQL;
+      break;
+    }
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, expression, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, limit ? limit : G_MAXINT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      SamMemoryMatch match = {
+        .id = sqlite3_column_int64 (stmt, 0),
+        .group = sqlite3_column_int64 (stmt, 1),
+        .time = sqlite3_column_int64 (stmt, 2),
+        .score = sqlite3_column_double (stmt, 3),
+        .importance = sqlite3_column_double (stmt, 4),
+      };
+      g_array_append_val (matches, match);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "search memory");
+      return NULL;
+    }
+  return g_steal_pointer (&matches);
+}
+
+gboolean
+sam_store_get_message_neighbours (
+    SamStore *self, gint64 id, gint64 *previous, gint64 *next, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+
+  if (!(stmt = _sam_store_prepare (
+            self,
+            "SELECT "
+            "  (SELECT max (p.id) FROM messages p WHERE p.conversation_id = m.conversation_id "
+            "     AND p.id < m.id), "
+            "  (SELECT min (n.id) FROM messages n WHERE n.conversation_id = m.conversation_id "
+            "     AND n.id > m.id) "
+            "FROM messages m WHERE m.id = ?1",
+            error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  switch (sqlite3_step (stmt))
+    {
+    case SQLITE_ROW:
+      if (previous)
+        *previous = column_or (stmt, 0, 0);
+      if (next)
+        *next = column_or (stmt, 1, 0);
+      return TRUE;
+    case SQLITE_DONE:
+      return not_found (error);
+    default:
+      _sam_store_set_error (error, _sam_store_get_db (self), "read a conversation");
+      return FALSE;
+    }
+}

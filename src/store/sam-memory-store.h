@@ -1,0 +1,113 @@
+/* sam-memory-store.h — the memory tables of the store: facts, core blocks, archive chunks.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "sam-store.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SAM_FACT_STATUS_APPROVED,
+  SAM_FACT_STATUS_PENDING_REVIEW, /* from files or mail, or sensitive: waits for the user */
+} SamFactStatus;
+
+/* One fact the companion remembers. Times are microseconds since the epoch, UTC; -1 (or 0
+ * for ids) when unset. */
+typedef struct
+{
+  gint64        id;
+  char         *text; /* self-contained and dated: "Anna started a pottery class in May 2023" */
+  char         *kind; /* preference, person, plan, event, health, work, fact… */
+  gint64        conversation_id;
+  gint64        message_id;
+  char         *source_path; /* the file it came from, or NULL */
+  gint64        created;
+  gint64        valid_from;
+  gint64        valid_to;       /* -1 while it still holds */
+  gint64        invalidated_by; /* the fact that replaced it, or 0 */
+  double        importance;     /* 0 … 1 */
+  gboolean      sensitive;
+  gboolean      pinned;
+  SamFactStatus status;
+} SamFact;
+
+SamFact *sam_fact_new (const char *text, const char *kind);
+SamFact *sam_fact_copy (const SamFact *fact);
+void     sam_fact_free (SamFact *fact);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamFact, sam_fact_free)
+
+typedef enum
+{
+  SAM_FACT_FILTER_ALL,     /* everything, also no longer valid */
+  SAM_FACT_FILTER_CURRENT, /* approved and still valid: what recall may use */
+  SAM_FACT_FILTER_PENDING, /* the review queue */
+} SamFactFilter;
+
+/* Facts. Adding sets FACT->id and FACT->created (when unset). */
+gboolean   sam_store_add_fact (SamStore *self, SamFact *fact, GError **error);
+SamFact   *sam_store_get_fact (SamStore *self, gint64 id, GError **error);
+GPtrArray *sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error);
+gboolean   sam_store_set_fact_text (SamStore *self, gint64 id, const char *text, GError **error);
+gboolean   sam_store_set_fact_pinned (SamStore *self, gint64 id, gboolean pinned, GError **error);
+gboolean
+sam_store_set_fact_status (SamStore *self, gint64 id, SamFactStatus status, GError **error);
+/* Marks fact ID no longer valid from WHEN on, replaced by REPLACED_BY (or 0). Kept. */
+gboolean sam_store_invalidate_fact (
+    SamStore *self, gint64 id, gint64 replaced_by, gint64 when, GError **error);
+/* Deletes the fact, its index entries, and overwrites the freed space on disk. */
+gboolean sam_store_forget_fact (SamStore *self, gint64 id, GError **error);
+/* Every fact, core block and archive chunk, gone the same way. Conversations stay. */
+gboolean sam_store_forget_all_memories (SamStore *self, GError **error);
+
+/* Core blocks: "persona", "user", "relationship", "now", "style". */
+gboolean sam_store_is_core_block_label (const char *label);
+char    *sam_store_dup_core_block (SamStore *self, const char *label, GError **error);
+gboolean
+sam_store_set_core_block (SamStore *self, const char *label, const char *value, GError **error);
+
+/* Archive chunks, position counting from 0 within PATH; a chunk at the same place is
+ * replaced. Returns the chunk's id, or 0 on error. */
+gint64   sam_store_add_chunk (SamStore   *self,
+                              const char *path,
+                              guint       position,
+                              const char *text,
+                              gint64      modified,
+                              GError    **error);
+gboolean sam_store_forget_file (SamStore *self, const char *path, GError **error);
+
+/* Recall's raw material: BM25 candidates from one source. */
+typedef enum
+{
+  SAM_MEMORY_SOURCE_FACT,
+  SAM_MEMORY_SOURCE_MESSAGE,
+  SAM_MEMORY_SOURCE_CHUNK,
+} SamMemorySource;
+
+typedef struct
+{
+  gint64 id;
+  gint64 group;      /* conversation id for messages and facts, 0 otherwise */
+  gint64 time;       /* when it was said or learned */
+  double score;      /* BM25, higher is better */
+  double importance; /* facts: 0 … 1 (1 when pinned); others 0.5 */
+} SamMemoryMatch;
+
+/* The LIMIT best matches of FTS5 EXPRESSION (FTS syntax: the caller quotes user text) in
+ * SOURCE: messages of conversations that are not deleted or temporary, complete; facts that
+ * are approved and still valid; every chunk. A GArray of SamMemoryMatch, best first. */
+GArray *sam_store_match_memory (
+    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error);
+
+/* The messages before and after message ID in its conversation (0 where there is none). */
+gboolean sam_store_get_message_neighbours (
+    SamStore *self, gint64 id, gint64 *previous, gint64 *next, GError **error);
+
+/* Text and source of a chunk. */
+gboolean sam_store_get_chunk (
+    SamStore *self, gint64 id, char **path, char **text, gint64 *created, GError **error);
+
+G_END_DECLS
