@@ -118,6 +118,18 @@ test_query_terms (void)
   g_assert_cmpint (g_array_index (months, int, 1), ==, 5);
   g_assert_cmpuint (g_strv_length (empty), ==, 0);
   g_assert_true (g_strv_contains ((const char *const *) german, "hund"));
+  {
+    /* "may" the verb is neither a term nor a month; "8 May" is a date. */
+    g_autoptr (GArray) verb_months = g_array_new (FALSE, FALSE, sizeof (int));
+    g_auto (GStrv) verb = sam_memory_query_terms ("What may Anna enjoy?", verb_months, NULL);
+    g_auto (GStrv) date = sam_memory_query_terms ("Anna on 8 May", verb_months, NULL);
+    const char *anna[] = { "anna", "enjoy", NULL };
+
+    g_assert_cmpstrv (verb, anna);
+    g_assert_cmpuint (verb_months->len, ==, 1);
+    g_assert_cmpint (g_array_index (verb_months, int, 0), ==, 5);
+    g_assert_true (g_strv_contains ((const char *const *) date, "8"));
+  }
   g_assert_false (g_strv_contains ((const char *const *) german, "im"));
 }
 
