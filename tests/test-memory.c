@@ -10,7 +10,10 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "companion/sam-chat.h"
 #include "companion/sam-memory.h"
+#include "model/sam-openai-provider.h"
+#include "sam-replay-server.h"
 #include "sam-test-util.h"
 #include "store/sam-memory-store.h"
 #include "store/sam-store-private.h"
@@ -517,6 +520,65 @@ test_command_line (void)
   g_assert_nonnull (path);
 }
 
+static void
+reply_finished_cb (SamChat *chat, SamMessage *reply, const GError *error, gpointer data)
+{
+  *(gboolean *) data = TRUE;
+}
+
+/* The request of one turn in CONVERSATION, as the replay server received it. */
+static char *
+turn_request (SamStore *store, SamConversation *conversation, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamReplayServer) server = sam_replay_server_new (NULL);
+  g_autoptr (GBytes) body = sam_test_load_fixture ("wire/openai-stream-basic.sse");
+  g_autoptr (SamProvider) provider =
+      sam_openai_provider_new (sam_replay_server_get_url (server), "sk-test", "gpt-test");
+  g_autoptr (SamChat) chat = sam_chat_new (store, conversation, &error);
+  GBytes  *sent;
+  gboolean finished = FALSE;
+
+  g_assert_no_error (error);
+  sam_replay_server_queue_stream (server, "text/event-stream", body, SAM_REPLAY_WHOLE, 0);
+  sam_chat_set_provider (chat, provider);
+  g_signal_connect (chat, "reply-finished", G_CALLBACK (reply_finished_cb), &finished);
+  g_assert_true (sam_chat_send (chat, text, &error));
+  g_assert_no_error (error);
+  while (!finished)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (sam_replay_server_get_n_requests (server), ==, 1);
+  sent = sam_replay_server_get_request (server, 0)->body;
+  return g_strndup (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent));
+}
+
+/* A turn's system prompt carries what recall found in other conversations, dated, with its
+ * source; a temporary conversation remembers nothing. */
+static void
+test_memory_in_turn (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamStore) store = new_store (NULL);
+  g_autoptr (SamConversation) earlier = add_conversation (store, "Pottery", pottery, 1694300000);
+  g_autoptr (SamConversation) now = NULL;
+  g_autoptr (SamConversation) temporary = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *temporary_request = NULL;
+
+  now = sam_store_create_conversation (store, "Today", SAM_CONVERSATION_KIND_NORMAL, &error);
+  request = turn_request (store, now, "Remind me, which day is my pottery class?");
+  g_assert_nonnull (strstr (request, "What you remember about the user"));
+  g_assert_nonnull (strstr (request, "- [2023-09-"));
+  g_assert_nonnull (strstr (request, "I signed up for a pottery class on Tuesdays."));
+  g_assert_nonnull (strstr (request, "(conversation “Pottery”)"));
+
+  temporary = sam_store_create_conversation (store, "", SAM_CONVERSATION_KIND_TEMPORARY, &error);
+  temporary_request = turn_request (store, temporary, "Remind me, which day is my pottery class?");
+  g_assert_null (strstr (temporary_request, "pottery class on Tuesdays"));
+  g_assert_null (strstr (temporary_request, "What you remember about the user"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -529,6 +591,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/memory/forget-really-deletes", test_forget_really_deletes);
   g_test_add_func ("/memory/recall-ranking", test_recall_ranking);
   g_test_add_func ("/memory/command-line", test_command_line);
+  g_test_add_func ("/memory/memory-in-turn", test_memory_in_turn);
 
   return g_test_run ();
 }

@@ -17,12 +17,16 @@
 #include "model/sam-model-error.h"
 #include "sam-chat.h"
 #include "sam-context.h"
+#include "sam-memory.h"
 #include "sam-safety.h"
 #include "store/sam-message-list.h"
 
 #define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
 #define HISTORY_LIMIT          200
 #define TITLE_LENGTH           48
+/* Recalled memories in the system prompt: how many, and at most how long. */
+#define MEMORY_HITS  8
+#define MEMORY_CHARS 3000
 
 struct _SamChat
 {
@@ -176,6 +180,8 @@ sam_chat_start_turn (SamChat *self, GError **error)
   g_autoptr (GPtrArray) history = NULL;
   g_autoptr (SamChatRequest) request = NULL;
   g_autoptr (SamMessage) reply = NULL;
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autofree char  *memory = NULL;
   SamContextOptions options = { 0 };
   Turn             *turn;
 
@@ -184,6 +190,21 @@ sam_chat_start_turn (SamChat *self, GError **error)
     return FALSE;
 
   options.safety_mode = self->safety_mode;
+  /* What the companion remembers about the user's message, from other conversations; a
+   * temporary conversation remembers nothing. */
+  if (history->len > 0 &&
+      sam_conversation_get_kind (self->conversation) != SAM_CONVERSATION_KIND_TEMPORARY)
+    {
+      SamMessage *last = g_ptr_array_index (history, history->len - 1);
+      g_autoptr (GError) recall_error = NULL;
+
+      if (sam_message_get_role (last) == SAM_MESSAGE_ROLE_USER &&
+          !(hits = sam_memory_recall (self->store, sam_message_get_content (last), MEMORY_HITS,
+                                      sam_conversation_get_id (self->conversation), &recall_error)))
+        g_warning ("Could not recall memories: %s", recall_error->message);
+      memory = sam_memory_format_for_prompt (hits, MEMORY_CHARS);
+      options.memory = memory;
+    }
   request = sam_context_build_request (&options, history);
 
   if (!(reply = sam_store_begin_assistant_message (
