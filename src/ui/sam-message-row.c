@@ -10,6 +10,8 @@
 #include "sam-markdown-view.h"
 #include "sam-message-row.h"
 
+#define STREAM_RENDER_INTERVAL_US (G_USEC_PER_SEC / 20)
+
 struct _SamMessageRow
 {
   GtkWidget parent_instance;
@@ -17,7 +19,8 @@ struct _SamMessageRow
   SamMessage *message;
   gboolean    is_last;
   /* Streaming text is shown at most once per frame, however fast it arrives. */
-  guint tick_id;
+  guint  tick_id;
+  gint64 last_render;
 
   /* Template widgets */
   GtkWidget       *box;
@@ -61,8 +64,15 @@ static gboolean
 sam_message_row_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
 {
   SamMessageRow *self = SAM_MESSAGE_ROW (widget);
+  gint64         frame_time = gdk_frame_clock_get_frame_time (frame_clock);
+
+  /* Shaping and painting the growing text costs a frame; a few updates a second read as
+   * smooth as sixty and leave the main loop free. */
+  if (frame_time - self->last_render < STREAM_RENDER_INTERVAL_US)
+    return G_SOURCE_CONTINUE;
 
   self->tick_id = 0;
+  self->last_render = frame_time;
   if (self->message != NULL)
     sam_message_row_show_content (self);
 
