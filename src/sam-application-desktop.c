@@ -205,6 +205,7 @@ sam_application_desktop_get_chat (SamApplicationDesktop *self,
     return NULL;
 
   sam_chat_set_provider (chat, sam_application_get_provider (self->application));
+  sam_chat_set_settings (chat, self->settings);
   g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (chat, "reply-finished", G_CALLBACK (chat_reply_finished_cb), self,

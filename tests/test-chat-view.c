@@ -505,6 +505,59 @@ test_chat_crisis_banner (void)
   g_assert_false (gtk_revealer_get_reveal_child (revealer));
 }
 
+static void
+count_reminder_cb (SamChat *chat, const char *text, gpointer user_data)
+{
+  GPtrArray *texts = user_data;
+
+  g_ptr_array_add (texts, g_strdup (text));
+}
+
+static void
+test_chat_reminders_and_minors (void)
+{
+  const char *chunks[] = { "Hello there.", NULL };
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr (GPtrArray) reminders = g_ptr_array_new_with_free_func (g_free);
+  SamWindow *window = open_window ();
+  GtkWidget *view = GTK_WIDGET (sam_window_get_chat_view (window));
+  SamChat   *chat;
+
+  /* As if Samantha had not reminded anyone today. */
+  g_settings_set_int64 (settings, "ai-reminder-last", 0);
+  g_settings_set_boolean (settings, "user-is-minor", TRUE);
+
+  sam_test_server_set_reply (server, chunks, 5);
+  start_conversation (window);
+  chat = current_chat (window);
+  g_signal_connect (chat, "reminder", G_CALLBACK (count_reminder_cb), reminders);
+
+  type_message (window, "Hi!");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+
+  /* The first conversation of the day says, in the app's own words, that this is an AI. */
+  g_assert_cmpuint (reminders->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (reminders, 0), "AI"));
+  g_assert_cmpint (g_settings_get_int64 (settings, "ai-reminder-last"), >, 0);
+
+  /* Under 18, every request carries the stricter policy. */
+  g_assert_nonnull (strstr (sam_test_server_get_last_request (server), "under 18"));
+
+  /* The next message, minutes later, is not interrupted again. */
+  type_message (window, "How are you?");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  g_assert_cmpuint (reminders->len, ==, 1);
+
+  g_settings_reset (settings, "user-is-minor");
+  type_message (window, "One more");
+  g_assert_true (gtk_widget_activate_action (view, "chat.send", NULL));
+  g_assert_true (sam_test_ui_wait_for (chat_idle, chat, 5000));
+  g_assert_null (strstr (sam_test_server_get_last_request (server), "under 18"));
+  g_signal_handlers_disconnect_by_func (chat, count_reminder_cb, reminders);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -533,6 +586,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chat/long-conversation", test_chat_long_conversation);
   g_test_add_func ("/ui/chat/many-conversations", test_chat_many_conversations);
   g_test_add_func ("/ui/chat/crisis-banner", test_chat_crisis_banner);
+  g_test_add_func ("/ui/chat/reminders-and-minors", test_chat_reminders_and_minors);
 
   ret = g_test_run ();
 

@@ -18,6 +18,7 @@
 #include "sam-chat.h"
 #include "sam-context.h"
 #include "sam-memory.h"
+#include "sam-safety-reminders.h"
 #include "sam-safety.h"
 #include "store/sam-message-list.h"
 
@@ -44,7 +45,12 @@ struct _SamChat
   gboolean      safety_mode;
   /* Set for the rest of the session once a message showed a risk: help stays on screen. */
   gboolean had_crisis;
+  /* The user's wellbeing settings (under 18, break reminders), when the app gave them. */
+  GSettings *settings;
 };
+
+/* Reminders follow the person, not the conversation: one state for the whole app. */
+static SamReminderState reminder_state;
 
 G_DEFINE_FINAL_TYPE (SamChat, sam_chat, G_TYPE_OBJECT)
 
@@ -59,6 +65,7 @@ enum
 enum
 {
   CRISIS,
+  REMINDER,
   TEXT_DELTA,
   RETRYING,
   REPLY_FINISHED,
@@ -190,6 +197,8 @@ sam_chat_start_turn (SamChat *self, GError **error)
     return FALSE;
 
   options.safety_mode = self->safety_mode;
+  options.is_minor =
+      self->settings != NULL && g_settings_get_boolean (self->settings, "user-is-minor");
   /* What the companion remembers about the user's message, from other conversations; a
    * temporary conversation remembers nothing. */
   if (history->len > 0 &&
@@ -275,6 +284,7 @@ sam_chat_dispose (GObject *object)
   g_clear_object (&self->conversation);
   g_clear_object (&self->provider);
   g_clear_object (&self->store);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (sam_chat_parent_class)->dispose (object);
 }
@@ -336,6 +346,13 @@ sam_chat_class_init (SamChatClass *klass)
    */
   signals[CRISIS] = g_signal_new ("crisis", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * SamChat::reminder:
+   * @text: a short, translated reminder (that Samantha is an AI, or to take a break)
+   */
+  signals[REMINDER] = g_signal_new ("reminder", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   /**
    * SamChat::text-delta:
@@ -434,6 +451,41 @@ sam_chat_set_provider (SamChat *self, SamProvider *provider)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROVIDER]);
 }
 
+/* At the first conversation of a day, after three hours of chatting, and when a break is due:
+ * the app says it, not the model. */
+static void
+sam_chat_remind (SamChat *self)
+{
+  g_autoptr (GTimeZone) zone = g_time_zone_new_local ();
+  g_autofree char *text = NULL;
+  gint64           now = g_get_real_time () / G_USEC_PER_SEC;
+  SamReminders     due;
+
+  if (self->settings == NULL)
+    return;
+
+  /* The settings remember the last reminder across runs and processes (quick reply, the
+   * main window, a restart): they are the truth. */
+  reminder_state.last_ai_reminder = g_settings_get_int64 (self->settings, "ai-reminder-last");
+
+  sam_reminder_state_note_activity (&reminder_state, now);
+  due = sam_reminders_due (&reminder_state, now, zone,
+                           g_settings_get_boolean (self->settings, "break-reminder"),
+                           g_settings_get_int (self->settings, "break-reminder-minutes"),
+                           g_settings_get_boolean (self->settings, "user-is-minor"));
+  if (due == SAM_REMINDER_NONE)
+    return;
+
+  sam_reminder_state_mark_shown (&reminder_state, due, now);
+  if (due & SAM_REMINDER_AI)
+    g_settings_set_int64 (self->settings, "ai-reminder-last", now);
+  if (due & SAM_REMINDER_BREAK)
+    sam_store_add_safety_event (self->store, "break-reminder", NULL);
+
+  text = sam_reminders_text (due);
+  g_signal_emit (self, signals[REMINDER], 0, text);
+}
+
 /**
  * sam_chat_send:
  * @self: a #SamChat
@@ -472,6 +524,8 @@ sam_chat_send (SamChat *self, const char *text, GError **error)
       if (*title != '\0')
         sam_store_rename_conversation (self->store, self->conversation, title, NULL);
     }
+
+  sam_chat_remind (self);
 
   /* Locally, before any network: a crisis is met by the app itself, not left to the model. */
   result = sam_safety_check (sam_safety_detector_get_default (), text);
@@ -598,4 +652,21 @@ sam_chat_get_had_crisis (SamChat *self)
   g_return_val_if_fail (SAM_IS_CHAT (self), FALSE);
 
   return self->had_crisis;
+}
+
+/**
+ * sam_chat_set_settings:
+ * @self: a #SamChat
+ * @settings: (nullable): Samantha's settings
+ *
+ * Gives the chat the user's wellbeing settings: under 18 makes every request stricter, and
+ * reminders (that Samantha is an AI, to take a break) are announced with SamChat::reminder.
+ */
+void
+sam_chat_set_settings (SamChat *self, GSettings *settings)
+{
+  g_return_if_fail (SAM_IS_CHAT (self));
+  g_return_if_fail (!settings || G_IS_SETTINGS (settings));
+
+  g_set_object (&self->settings, settings);
 }

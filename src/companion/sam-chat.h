@@ -24,6 +24,7 @@ SamConversation *sam_chat_get_conversation (SamChat *self);
 GListModel      *sam_chat_get_messages (SamChat *self);
 gboolean         sam_chat_get_busy (SamChat *self);
 gboolean         sam_chat_get_had_crisis (SamChat *self);
+void             sam_chat_set_settings (SamChat *self, GSettings *settings);
 SamProvider     *sam_chat_get_provider (SamChat *self);
 void             sam_chat_set_provider (SamChat *self, SamProvider *provider);
 gboolean         sam_chat_send (SamChat *self, const char *text, GError **error);

@@ -370,6 +370,22 @@ chat_crisis_cb (SamChatView *self, const char *kind, SamChat *chat)
 }
 
 static void
+chat_reminder_cb (SamChatView *self, const char *text, SamChat *chat)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  AdwToast  *toast;
+
+  if (overlay == NULL)
+    return;
+
+  /* Long enough to be read; it says the app's own words, not the model's. */
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+static void
 chat_busy_changed_cb (SamChatView *self, GParamSpec *pspec, SamChat *chat)
 {
   update_busy (self);
@@ -678,6 +694,8 @@ sam_chat_view_set_chat (SamChatView *self, SamChat *chat)
       g_signal_connect_object (chat, "notify::busy", G_CALLBACK (chat_busy_changed_cb), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (chat, "crisis", G_CALLBACK (chat_crisis_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (chat, "reminder", G_CALLBACK (chat_reminder_cb), self,
                                G_CONNECT_SWAPPED);
       sam_chat_view_set_banner (self, NULL);
       if (sam_chat_get_had_crisis (chat))
