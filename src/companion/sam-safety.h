@@ -22,7 +22,7 @@ typedef enum
 #define SAM_SAFETY_N_KINDS (SAM_SAFETY_KIND_PLAN + 1)
 
 /* A combined score at or above this makes a message a crisis. */
-#define SAM_SAFETY_THRESHOLD 0.7
+#define SAM_SAFETY_THRESHOLD 0.6
 
 /* The verdict on one message. It never holds any of the message's text: the strings belong to
  * the detector and live as long as it does. */
