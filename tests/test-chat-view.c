@@ -540,6 +540,9 @@ test_chat_reminders_and_minors (void)
   g_assert_cmpuint (reminders->len, ==, 1);
   g_assert_nonnull (strstr (g_ptr_array_index (reminders, 0), "AI"));
   g_assert_cmpint (g_settings_get_int64 (settings, "ai-reminder-last"), >, 0);
+  g_assert_cmpstr (
+      gtk_label_get_text (GTK_LABEL (template_child (view, SAM_TYPE_CHAT_VIEW, "ai_label"))), ==,
+      g_ptr_array_index (reminders, 0));
 
   /* Under 18, every request carries the stricter policy. */
   g_assert_nonnull (strstr (sam_test_server_get_last_request (server), "under 18"));

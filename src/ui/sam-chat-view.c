@@ -23,7 +23,8 @@
 /* GtkListView builds rows for up to a couple of hundred items around what it shows. A long
  * conversation is therefore shown as a window over its latest messages, which grows by a page
  * when the user scrolls near its top: opening costs the same at any length. */
-#define WINDOW_PAGE 40
+#define WINDOW_PAGE      40
+#define REMINDER_SECONDS 20
 
 struct _SamChatView
 {
@@ -37,6 +38,7 @@ struct _SamChatView
 
   gboolean sticky;
   gulong   scroll_handler_id;
+  guint    reminder_timeout_id;
   gboolean scrolling;
   guint    draft_timeout_id;
 
@@ -369,20 +371,28 @@ chat_crisis_cb (SamChatView *self, const char *kind, SamChat *chat)
   show_crisis_banner (self);
 }
 
+static gboolean
+restore_ai_label_cb (gpointer data)
+{
+  SamChatView *self = data;
+
+  self->reminder_timeout_id = 0;
+  gtk_label_set_text (GTK_LABEL (self->ai_label),
+                      _ ("Samantha is an AI, not a person. It can be wrong."));
+  gtk_widget_remove_css_class (self->ai_label, "sam-reminder");
+  return G_SOURCE_REMOVE;
+}
+
+/* A reminder takes the place of the AI label under the composer for a while, where the eyes
+ * are when typing; it takes no focus and needs no dismissing. */
 static void
 chat_reminder_cb (SamChatView *self, const char *text, SamChat *chat)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  AdwToast  *toast;
+  gtk_label_set_text (GTK_LABEL (self->ai_label), text);
+  gtk_widget_add_css_class (self->ai_label, "sam-reminder");
 
-  if (overlay == NULL)
-    return;
-
-  /* Long enough to be read; it says the app's own words, not the model's. */
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 10);
-  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+  g_clear_handle_id (&self->reminder_timeout_id, g_source_remove);
+  self->reminder_timeout_id = g_timeout_add_seconds (REMINDER_SECONDS, restore_ai_label_cb, self);
 }
 
 static void
@@ -511,6 +521,7 @@ sam_chat_view_dispose (GObject *object)
 
   sam_chat_view_set_chat (self, NULL);
   g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->reminder_timeout_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CHAT_VIEW);
   g_clear_object (&self->selection);
   g_clear_object (&self->window);
