@@ -10,6 +10,7 @@
 #include "sam-preferences-window.h"
 
 #include "sam-background-group.h"
+#include "sam-memory-page.h"
 #include "sam-model-page.h"
 #include "sam-wellbeing-page.h"
 
@@ -89,6 +90,8 @@ sam_preferences_window_init (SamPreferencesWindow *self)
                               ADW_PREFERENCES_PAGE (sam_model_page_new ()));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (sam_wellbeing_page_new ()));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (sam_memory_page_new ()));
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->style_row, "selected",
