@@ -240,7 +240,7 @@ sam_memory_page_refresh (SamMemoryPage *self)
     }
 
   gtk_widget_set_visible (GTK_WIDGET (self->pending_group), n_pending > 0);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->forget_all_button), self->n_facts + n_pending > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->forget_all_button), self->n_facts + n_pending > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "memory.forget-all",
                                  self->n_facts + n_pending > 0);
   update_empty_state (self);
