@@ -314,13 +314,13 @@ static void
 edit_response_cb (AdwMessageDialog *dialog, const char *response, SamMemoryPage *self)
 {
   GtkEditable     *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  gint64           id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "fact-id"));
+  const gint64    *id = g_object_get_data (G_OBJECT (dialog), "fact-id");
   g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
   g_autoptr (GError) error = NULL;
 
   if (!g_str_equal (response, "save") || self->store == NULL || *text == '\0')
     return;
-  if (!sam_store_set_fact_text (self->store, id, text, &error))
+  if (!sam_store_set_fact_text (self->store, *id, text, &error))
     report_error (self, error);
   sam_memory_page_refresh (self);
 }
@@ -359,7 +359,8 @@ edit_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data (G_OBJECT (dialog), "fact-id", GSIZE_TO_POINTER ((gsize) fact->id));
+  g_object_set_data_full (G_OBJECT (dialog), "fact-id", g_memdup2 (&fact->id, sizeof fact->id),
+                          g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (edit_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
