@@ -19,7 +19,7 @@
 #define SEARCH_LIMIT 200
 /* The sidebar shows the newest conversations and more as the user scrolls: GtkListView builds
  * rows for a couple of hundred items around what it shows, which would cost at startup. */
-#define SIDEBAR_PAGE 25
+#define SIDEBAR_PAGE 16
 
 struct _SamWindow
 {
