@@ -399,24 +399,6 @@ forget_all_action (GtkWidget *widget, const char *action_name, GVariant *paramet
 }
 
 /* In the preferences window the page finds the application's store itself. */
-static void
-root_changed_cb (SamMemoryPage *self, GParamSpec *pspec, gpointer user_data)
-{
-  GtkRoot        *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *application = NULL;
-
-  if (self->store != NULL || !GTK_IS_WINDOW (root))
-    return;
-  application = gtk_window_get_application (GTK_WINDOW (root));
-  if (SAM_IS_APPLICATION (application))
-    {
-      SamStore *store = sam_application_get_store (SAM_APPLICATION (application), NULL);
-
-      if (store != NULL)
-        sam_memory_page_set_store (self, store);
-    }
-}
-
 /* The window may only get its application after the page is added, so look again on map;
  * facts learned meanwhile show up too. */
 static void
@@ -424,7 +406,6 @@ sam_memory_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (sam_memory_page_parent_class)->map (widget);
 
-  root_changed_cb (SAM_MEMORY_PAGE (widget), NULL, NULL);
   sam_memory_page_refresh (SAM_MEMORY_PAGE (widget));
 }
 
@@ -512,7 +493,6 @@ sam_memory_page_init (SamMemoryPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   gtk_list_box_set_filter_func (self->facts_list, filter_func, self, NULL);
-  g_signal_connect (self, "notify::root", G_CALLBACK (root_changed_cb), NULL);
   sam_memory_page_refresh (self);
 }
 

@@ -19,6 +19,8 @@ struct _SamPreferencesWindow
   AdwPreferencesWindow parent_instance;
 
   GSettings *settings;
+  GtkWidget *wellbeing_page;
+  GtkWidget *memory_page;
 
   /* Template widgets */
   AdwComboRow *style_row;
@@ -88,10 +90,12 @@ sam_preferences_window_init (SamPreferencesWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (sam_model_page_new ()));
+  self->wellbeing_page = sam_wellbeing_page_new ();
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                              ADW_PREFERENCES_PAGE (sam_wellbeing_page_new ()));
+                              ADW_PREFERENCES_PAGE (self->wellbeing_page));
+  self->memory_page = sam_memory_page_new ();
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
-                              ADW_PREFERENCES_PAGE (sam_memory_page_new ()));
+                              ADW_PREFERENCES_PAGE (self->memory_page));
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind_with_mapping (self->settings, "color-scheme", self->style_row, "selected",
@@ -102,7 +106,19 @@ sam_preferences_window_init (SamPreferencesWindow *self)
 SamPreferencesWindow *
 sam_preferences_window_new (SamApplication *application)
 {
+  SamPreferencesWindow *self;
+  SamStore             *store;
+
   g_return_val_if_fail (SAM_IS_APPLICATION (application), NULL);
 
-  return g_object_new (SAM_TYPE_PREFERENCES_WINDOW, "application", application, NULL);
+  self = g_object_new (SAM_TYPE_PREFERENCES_WINDOW, "application", application, NULL);
+
+  /* The pages that show what is stored read the app's own store. */
+  if ((store = sam_application_get_store (application, NULL)))
+    {
+      sam_wellbeing_page_set_store (SAM_WELLBEING_PAGE (self->wellbeing_page), store);
+      sam_memory_page_set_store (SAM_MEMORY_PAGE (self->memory_page), store);
+    }
+
+  return self;
 }

@@ -136,31 +136,12 @@ sam_wellbeing_page_refresh (SamWellbeingPage *self)
 }
 
 /* In the preferences window the page finds the application's store itself. */
-static void
-root_changed_cb (SamWellbeingPage *self, GParamSpec *pspec, gpointer user_data)
-{
-  GtkRoot        *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkApplication *application = NULL;
-
-  if (self->store != NULL || !GTK_IS_WINDOW (root))
-    return;
-  application = gtk_window_get_application (GTK_WINDOW (root));
-  if (SAM_IS_APPLICATION (application))
-    {
-      SamStore *store = sam_application_get_store (SAM_APPLICATION (application), NULL);
-
-      if (store != NULL)
-        sam_wellbeing_page_set_store (self, store);
-    }
-}
-
 /* The window may only get its application after the page is added, so look again on map. */
 static void
 sam_wellbeing_page_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (sam_wellbeing_page_parent_class)->map (widget);
 
-  root_changed_cb (SAM_WELLBEING_PAGE (widget), NULL, NULL);
   sam_wellbeing_page_refresh (SAM_WELLBEING_PAGE (widget));
 }
 
@@ -252,7 +233,6 @@ sam_wellbeing_page_init (SamWellbeingPage *self)
   g_settings_bind (self->settings, "user-is-minor", self->minor_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
 
-  g_signal_connect (self, "notify::root", G_CALLBACK (root_changed_cb), NULL);
   sam_wellbeing_page_refresh (self);
 }
 
