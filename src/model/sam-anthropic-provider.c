@@ -452,21 +452,6 @@ sam_anthropic_provider_stream_chat_async (SamProvider        *provider,
                        callback, user_data);
 }
 
-static gboolean
-sam_anthropic_provider_stream_chat_finish (SamProvider   *provider,
-                                           GAsyncResult  *result,
-                                           SamChatReply **reply,
-                                           GError       **error)
-{
-  return sam_chat_stream_run_finish (provider, result, reply, error);
-}
-
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
-}
-
 static void
 list_models_cb (GObject *object, GAsyncResult *result, gpointer data)
 {
@@ -496,9 +481,7 @@ list_models_cb (GObject *object, GAsyncResult *result, gpointer data)
         g_ptr_array_add (names, g_strdup (id));
     }
 
-  g_ptr_array_sort (names, compare_strings);
-  g_ptr_array_add (names, NULL);
-  g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+  sam_task_return_model_names (task, names);
 }
 
 static void
@@ -563,7 +546,7 @@ provider_iface_init (SamProviderInterface *iface)
   iface->get_model = sam_anthropic_provider_get_model;
   iface->get_http_client = sam_anthropic_provider_get_http_client;
   iface->stream_chat_async = sam_anthropic_provider_stream_chat_async;
-  iface->stream_chat_finish = sam_anthropic_provider_stream_chat_finish;
+  iface->stream_chat_finish = sam_chat_stream_run_finish;
   iface->list_models_async = sam_anthropic_provider_list_models_async;
   iface->list_models_finish = sam_anthropic_provider_list_models_finish;
 }

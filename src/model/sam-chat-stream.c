@@ -710,3 +710,18 @@ sam_join_url (const char *base_url, const char *path)
 
   return g_strdup_printf ("%.*s/%s", (int) length, base_url, path);
 }
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Returns @names, sorted, as the NULL-terminated strv that list_models_finish gives. */
+void
+sam_task_return_model_names (GTask *task, GPtrArray *names)
+{
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+}

@@ -74,5 +74,6 @@ JsonArray  *sam_json_get_array (JsonObject *object, const char *member);
 gint64      sam_json_get_int (JsonObject *object, const char *member, gint64 fallback);
 gboolean    sam_json_get_boolean (JsonObject *object, const char *member, gboolean fallback);
 char       *sam_join_url (const char *base_url, const char *path);
+void        sam_task_return_model_names (GTask *task, GPtrArray *names);
 
 G_END_DECLS
