@@ -13,7 +13,6 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "sam-application.h"
 #include "sam-memory-page.h"
 #include "store/sam-memory-store.h"
 

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "sam-application.h"
 #include "sam-crisis-banner.h"
 #include "sam-wellbeing-page.h"
 
