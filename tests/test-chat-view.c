@@ -561,6 +561,32 @@ test_chat_reminders_and_minors (void)
   g_signal_handlers_disconnect_by_func (chat, count_reminder_cb, reminders);
 }
 
+static void
+test_markdown_view_streaming_keeps_blocks (void)
+{
+  g_autoptr (GtkWidget) view = g_object_ref_sink (sam_markdown_view_new ());
+  g_autoptr (GString) text = g_string_new ("# Title\n\nA finished paragraph.\n\nThe one being");
+  guint rendered;
+
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  rendered = sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view));
+  g_assert_cmpuint (rendered, ==, 3);
+
+  /* Words added to the paragraph being written build no widget: its label gets new text. */
+  for (guint i = 0; i < 50; i++)
+    {
+      g_string_append (text, " written");
+      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+    }
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered);
+
+  /* A finished paragraph is built once more as a finished block; the earlier ones stay. */
+  g_string_append (text, ".\n\nNext");
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered + 2);
+  g_assert_cmpstr (sam_markdown_view_get_text (SAM_MARKDOWN_VIEW (view)), ==, text->str);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -580,6 +606,8 @@ main (int argc, char *argv[])
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
 
+  g_test_add_func ("/ui/markdown-view/streaming-keeps-blocks",
+                   test_markdown_view_streaming_keeps_blocks);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
   g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
   g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);
