@@ -1,5 +1,5 @@
 /* test-migrations.c — databases of every earlier schema version open, migrated, with their
- * data, search index and interrupted replies in order.
+ * data, search index, memory and interrupted replies in order.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -185,6 +185,34 @@ test_from_version (gconstpointer data)
                                     "WHERE memory_facts_fts MATCH 'sundays'"),
                      ==, 1);
   }
+  {
+    g_autofree char *summary = NULL;
+    gint64           through = -1;
+
+    g_assert_true (sam_store_set_summary (store, sam_conversation_get_id (sourdough),
+                                          "They talked about feeding a starter.", 2, &error));
+    g_assert_no_error (error);
+    summary = sam_store_dup_summary (store, sam_conversation_get_id (sourdough), &through, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (summary, ==, "They talked about feeding a starter.");
+    g_assert_cmpint (through, ==, 2);
+  }
+
+  /* Memory written by version 4 is still remembered and recallable. */
+  if (version >= 4)
+    {
+      g_autoptr (GPtrArray) facts = sam_store_list_facts (store, SAM_FACT_FILTER_CURRENT, &error);
+      g_autofree char *block = sam_store_dup_core_block (store, "user", &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (facts->len, ==, 2);
+      g_assert_cmpstr (block, ==, "Bakes bread.");
+      g_assert_cmpint (query_int (db, "SELECT count(*) FROM memory_facts_fts "
+                                      "WHERE memory_facts_fts MATCH 'starter'"),
+                       ==, 1);
+      g_assert_cmpint (query_int (db, "SELECT valid_from FROM memory_facts WHERE id = 1"), ==,
+                       1700000000000000);
+    }
 
   /* Opening again changes nothing. */
   g_clear_pointer (&list, g_ptr_array_unref);

@@ -317,6 +317,44 @@ sam_store_invalidate_fact (
   return update_fact (self, stmt, "update a memory", error);
 }
 
+gboolean
+sam_store_add_facts (SamStore *self, GPtrArray *facts, GPtrArray *replaces, GError **error)
+{
+  sqlite3 *db;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (facts != NULL, FALSE);
+  g_return_val_if_fail (replaces == NULL || replaces->len == facts->len, FALSE);
+
+  db = _sam_store_get_db (self);
+  if (!_sam_store_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  for (guint i = 0; i < facts->len; i++)
+    {
+      SamFact *fact = g_ptr_array_index (facts, i);
+      GArray  *ids = replaces ? g_ptr_array_index (replaces, i) : NULL;
+
+      if (!sam_store_add_fact (self, fact, error))
+        goto failed;
+      if (ids == NULL || fact->status != SAM_FACT_STATUS_APPROVED)
+        continue;
+      for (guint j = 0; j < ids->len; j++)
+        if (!sam_store_invalidate_fact (self, g_array_index (ids, gint64, j), fact->id,
+                                        fact->valid_from, error))
+          goto failed;
+    }
+
+  if (_sam_store_exec (db, "COMMIT", error))
+    return TRUE;
+
+failed:
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  for (guint i = 0; i < facts->len; i++)
+    ((SamFact *) g_ptr_array_index (facts, i))->id = 0;
+  return FALSE;
+}
+
 /* After a delete: rewrite the FTS5 indexes into one segment each (no old segment keeps the
  * words), with secure_delete overwriting every page freed, then empty the write-ahead log. */
 static gboolean
@@ -394,6 +432,7 @@ sam_store_forget_all_memories (SamStore *self, GError **error)
                         "DELETE FROM memory_facts;"
                         "DELETE FROM memory_blocks;"
                         "DELETE FROM archive_chunks;"
+                        "DELETE FROM conversation_summaries;"
                         "INSERT INTO memory_facts_fts (memory_facts_fts) VALUES ('delete-all');"
                         "INSERT INTO archive_chunks_fts (archive_chunks_fts) VALUES ('delete-all');"
                         "COMMIT;",
@@ -635,4 +674,64 @@ sam_store_get_message_neighbours (
       _sam_store_set_error (error, _sam_store_get_db (self), "read a conversation");
       return FALSE;
     }
+}
+
+/* Conversation summaries */
+
+char *
+sam_store_dup_summary (SamStore *self,
+                       gint64    conversation_id,
+                       gint64   *through_message_id,
+                       GError  **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  if (through_message_id)
+    *through_message_id = 0;
+  if (!(stmt = _sam_store_prepare (self,
+                                   "SELECT summary, through_message_id FROM conversation_summaries "
+                                   "WHERE conversation_id = ?1",
+                                   error)))
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, conversation_id);
+  if ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (through_message_id)
+        *through_message_id = sqlite3_column_int64 (stmt, 1);
+      return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    }
+  if (rc == SQLITE_DONE)
+    return g_strdup ("");
+  _sam_store_set_error (error, _sam_store_get_db (self), "read a conversation summary");
+  return NULL;
+}
+
+gboolean
+sam_store_set_summary (SamStore   *self,
+                       gint64      conversation_id,
+                       const char *summary,
+                       gint64      through_message_id,
+                       GError    **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (summary != NULL, FALSE);
+
+  if (!(stmt = _sam_store_prepare (
+            self,
+            "INSERT INTO conversation_summaries (conversation_id, summary, through_message_id, "
+            "  updated) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (conversation_id) DO UPDATE "
+            "SET summary = excluded.summary, through_message_id = excluded.through_message_id, "
+            "  updated = excluded.updated",
+            error)))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, conversation_id);
+  sqlite3_bind_text (stmt, 2, summary, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, through_message_id);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
+  return step_done (self, stmt, "save a conversation summary", error);
 }

@@ -55,12 +55,18 @@ gboolean   sam_store_set_fact_text (SamStore *self, gint64 id, const char *text,
 gboolean   sam_store_set_fact_pinned (SamStore *self, gint64 id, gboolean pinned, GError **error);
 gboolean
 sam_store_set_fact_status (SamStore *self, gint64 id, SamFactStatus status, GError **error);
+/* Adds every fact of FACTS (SamFact) and marks the facts each one replaces no longer valid,
+ * all or nothing. REPLACES is NULL or parallel to FACTS: for each fact a GArray of gint64 ids,
+ * or NULL. A fact waiting for review replaces nothing. */
+gboolean
+sam_store_add_facts (SamStore *self, GPtrArray *facts, GPtrArray *replaces, GError **error);
 /* Marks fact ID no longer valid from WHEN on, replaced by REPLACED_BY (or 0). Kept. */
 gboolean sam_store_invalidate_fact (
     SamStore *self, gint64 id, gint64 replaced_by, gint64 when, GError **error);
 /* Deletes the fact, its index entries, and overwrites the freed space on disk. */
 gboolean sam_store_forget_fact (SamStore *self, gint64 id, GError **error);
-/* Every fact, core block and archive chunk, gone the same way. Conversations stay. */
+/* Every fact, core block, archive chunk and conversation summary, gone the same way.
+ * Conversations stay. */
 gboolean sam_store_forget_all_memories (SamStore *self, GError **error);
 
 /* Core blocks: "persona", "user", "relationship", "now", "style". */
@@ -109,5 +115,17 @@ gboolean sam_store_get_message_neighbours (
 /* Text and source of a chunk. */
 gboolean sam_store_get_chunk (
     SamStore *self, gint64 id, char **path, char **text, gint64 *created, GError **error);
+
+/* The rolling summary of conversation CONVERSATION_ID: its messages up to and including
+ * THROUGH_MESSAGE_ID folded into a few sentences. "" and 0 when there is none. */
+char    *sam_store_dup_summary (SamStore *self,
+                                gint64    conversation_id,
+                                gint64   *through_message_id,
+                                GError  **error);
+gboolean sam_store_set_summary (SamStore   *self,
+                                gint64      conversation_id,
+                                const char *summary,
+                                gint64      through_message_id,
+                                GError    **error);
 
 G_END_DECLS

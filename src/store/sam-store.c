@@ -144,6 +144,15 @@ static const char *const migrations[] = {
   "    VALUES ('delete', old.id, old.text);"
   "  INSERT INTO archive_chunks_fts (rowid, text) VALUES (new.id, new.text);"
   "END;",
+
+  /* 5: the rolling summary of each conversation: its older messages folded into a few
+   * sentences, up to and including message through_message_id, for the head of the history
+   * once the conversation no longer fits the model's context. */
+  "CREATE TABLE conversation_summaries ("
+  "  conversation_id INTEGER PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,"
+  "  summary TEXT NOT NULL,"
+  "  through_message_id INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SAM_STORE_SCHEMA_VERSION);
