@@ -6,6 +6,14 @@
  * half second, and it ends stored with its finish reason or its error. Stopping keeps the
  * partial reply; an error keeps it too, and the message offers Retry.
  *
+ * After the reply, once the user has had a moment (a new message postpones it, so the next
+ * reply is never slowed), the companion learns: the finished exchanges go to the fact
+ * extractor, and when the conversation no longer fits the model's context its oldest turns
+ * are folded into the rolling summary. Neither runs for a temporary conversation, and a turn
+ * in safety mode is not learned from: a crisis is not turned into memories that could come
+ * back in unrelated conversations (the safety events keep only a day and a kind). Failures
+ * there are logged, not shown.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -17,9 +25,12 @@
 #include "model/sam-model-error.h"
 #include "sam-chat.h"
 #include "sam-context.h"
+#include "sam-fact-extractor.h"
 #include "sam-memory.h"
 #include "sam-safety-reminders.h"
 #include "sam-safety.h"
+#include "sam-summary.h"
+#include "store/sam-memory-store.h"
 #include "store/sam-message-list.h"
 
 #define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
@@ -28,6 +39,10 @@
 /* Recalled memories in the system prompt: how many, and at most how long. */
 #define MEMORY_HITS  8
 #define MEMORY_CHARS 3000
+/* How long after a reply the companion learns from it; see the top of the file. */
+#define LEARN_DELAY_MS 2000
+/* An assistant reply is context for what the user said, not the subject: it is cut. */
+#define LEARN_REPLY_CHARS 1500
 
 struct _SamChat
 {
@@ -47,6 +62,15 @@ struct _SamChat
   gboolean had_crisis;
   /* The user's wellbeing settings (under 18, break reminders), when the app gave them. */
   GSettings *settings;
+
+  /* Learning after the turn: the exchanges (user message, reply) not yet given to the fact
+   * extractor, the timer that starts it, and the work under way. */
+  GPtrArray    *unlearned;
+  guint         learn_source;
+  guint         learn_delay_ms;
+  guint         memory_jobs;
+  GCancellable *memory_cancellable;
+  guint         history_tokens;
 };
 
 /* Reminders follow the person, not the conversation: one state for the whole app. */
@@ -69,6 +93,7 @@ enum
   TEXT_DELTA,
   RETRYING,
   REPLY_FINISHED,
+  MEMORY_UPDATED,
   N_SIGNALS
 };
 
@@ -137,6 +162,186 @@ sam_chat_end_turn (SamChat *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
 }
 
+/* Background memory work holds the chat weakly: closing a conversation cancels it. */
+typedef struct
+{
+  GWeakRef chat;
+} MemoryJob;
+
+static MemoryJob *
+memory_job_new (SamChat *self)
+{
+  MemoryJob *job = g_new0 (MemoryJob, 1);
+
+  g_weak_ref_init (&job->chat, self);
+  self->memory_jobs++;
+  return job;
+}
+
+static void
+memory_job_finish (MemoryJob *job)
+{
+  g_autoptr (SamChat) self = g_weak_ref_get (&job->chat);
+
+  g_weak_ref_clear (&job->chat);
+  g_free (job);
+  if (self && --self->memory_jobs == 0)
+    g_signal_emit (self, signals[MEMORY_UPDATED], 0);
+}
+
+static void
+extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) facts =
+      sam_fact_extractor_extract_finish (SAM_FACT_EXTRACTOR (object), result, &error);
+
+  if (facts == NULL)
+    g_debug ("Learning from the conversation failed: %s", error->message);
+  memory_job_finish (user_data);
+}
+
+static void
+summary_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *summary = sam_summary_fold_finish (result, &error);
+
+  if (summary == NULL)
+    g_debug ("Summarising the conversation failed: %s", error->message);
+  memory_job_finish (user_data);
+}
+
+/* The options a turn of this conversation is assembled with, but for recall. */
+static void
+sam_chat_get_context_options (SamChat *self, SamContextOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->safety_mode = self->safety_mode;
+  options->is_minor =
+      self->settings != NULL && g_settings_get_boolean (self->settings, "user-is-minor");
+  options->temporary =
+      sam_conversation_get_kind (self->conversation) == SAM_CONVERSATION_KIND_TEMPORARY;
+  options->history_tokens = self->history_tokens;
+}
+
+static void
+sam_chat_learn_facts (SamChat *self)
+{
+  g_autoptr (SamFactExtractor) extractor = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  SamFactSource source = { 0 };
+
+  if (self->unlearned->len == 0)
+    return;
+
+  for (guint i = 0; i < self->unlearned->len; i++)
+    {
+      SamMessage *message = g_ptr_array_index (self->unlearned, i);
+      gboolean    user = sam_message_get_role (message) == SAM_MESSAGE_ROLE_USER;
+      const char *content = sam_message_get_content (message);
+
+      if (source.message_id == 0 && user)
+        {
+          source.message_id = sam_message_get_id (message);
+          source.when = sam_message_get_created (message);
+        }
+      if (user)
+        g_string_append_printf (text, "User: %s\n", content);
+      else if (g_utf8_strlen (content, -1) > LEARN_REPLY_CHARS)
+        {
+          g_autofree char *cut = g_utf8_substring (content, 0, LEARN_REPLY_CHARS);
+
+          g_string_append_printf (text, "Assistant: %s…\n", cut);
+        }
+      else
+        g_string_append_printf (text, "Assistant: %s\n", content);
+    }
+  g_ptr_array_set_size (self->unlearned, 0);
+
+  source.conversation_id = sam_conversation_get_id (self->conversation);
+  extractor = sam_fact_extractor_new (self->store, self->provider, NULL);
+  sam_fact_extractor_extract_async (extractor, text->str, &source, self->memory_cancellable,
+                                    extract_cb, memory_job_new (self));
+}
+
+/* When the conversation no longer fits beside its summary, its oldest turns are folded in. */
+static void
+sam_chat_update_summary (SamChat *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GPtrArray) fold = NULL;
+  g_autofree char  *summary = NULL;
+  SamContextOptions options;
+  guint             n_fold = 0;
+
+  sam_chat_get_context_options (self, &options);
+  if (!(history = sam_store_get_recent_messages (self->store, self->conversation, HISTORY_LIMIT,
+                                                 &error)) ||
+      !(summary = sam_store_dup_summary (self->store, sam_conversation_get_id (self->conversation),
+                                         &options.summary_through, &error)))
+    {
+      g_debug ("Could not read the conversation to summarise it: %s", error->message);
+      return;
+    }
+  options.summary = summary;
+  if (!sam_context_needs_summary (&options, history, &n_fold))
+    return;
+
+  fold = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < n_fold; i++)
+    g_ptr_array_add (fold, g_object_ref (g_ptr_array_index (history, i)));
+  sam_summary_fold_async (self->store, self->provider, self->conversation, fold,
+                          self->memory_cancellable, summary_cb, memory_job_new (self));
+}
+
+static gboolean
+learn_cb (gpointer data)
+{
+  SamChat *self = data;
+
+  self->learn_source = 0;
+  if (self->provider == NULL ||
+      sam_conversation_get_kind (self->conversation) == SAM_CONVERSATION_KIND_TEMPORARY)
+    {
+      g_ptr_array_set_size (self->unlearned, 0);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (self->memory_cancellable == NULL)
+    self->memory_cancellable = g_cancellable_new ();
+  sam_chat_learn_facts (self);
+  sam_chat_update_summary (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* After a complete reply: its exchange is learned from once the user pauses. */
+static void
+sam_chat_schedule_learning (SamChat *self, SamMessage *reply)
+{
+  g_autoptr (SamMessage) question = NULL;
+  gint64 previous = 0;
+
+  if (self->provider == NULL ||
+      sam_conversation_get_kind (self->conversation) == SAM_CONVERSATION_KIND_TEMPORARY)
+    return;
+
+  /* Not from a crisis (see the top of the file); the summary still follows the conversation. */
+  if (!self->safety_mode &&
+      sam_store_get_message_neighbours (self->store, sam_message_get_id (reply), &previous, NULL,
+                                        NULL) &&
+      previous > 0 && (question = sam_store_get_message (self->store, previous, NULL)) &&
+      sam_message_get_role (question) == SAM_MESSAGE_ROLE_USER)
+    {
+      g_ptr_array_add (self->unlearned, g_object_ref (question));
+      g_ptr_array_add (self->unlearned, g_object_ref (reply));
+    }
+
+  g_clear_handle_id (&self->learn_source, g_source_remove);
+  self->learn_source = g_timeout_add (self->learn_delay_ms, learn_cb, self);
+}
+
 static void
 stream_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -175,6 +380,9 @@ stream_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (self->reply == turn->reply)
     sam_chat_end_turn (self);
 
+  if (state == SAM_MESSAGE_STATE_COMPLETE)
+    sam_chat_schedule_learning (self, turn->reply);
+
   g_signal_emit (self, signals[REPLY_FINISHED], 0, turn->reply,
                  state == SAM_MESSAGE_STATE_FAILED ? error : NULL);
 
@@ -189,20 +397,35 @@ sam_chat_start_turn (SamChat *self, GError **error)
   g_autoptr (SamMessage) reply = NULL;
   g_autoptr (GPtrArray) hits = NULL;
   g_autofree char  *memory = NULL;
-  SamContextOptions options = { 0 };
+  g_autofree char  *core_memory = NULL;
+  g_autofree char  *summary = NULL;
+  SamContextOptions options;
   Turn             *turn;
 
   if (!(history =
             sam_store_get_recent_messages (self->store, self->conversation, HISTORY_LIMIT, error)))
     return FALSE;
 
-  options.safety_mode = self->safety_mode;
-  options.is_minor =
-      self->settings != NULL && g_settings_get_boolean (self->settings, "user-is-minor");
+  /* A new turn: learning from the last one waits until this one is done. */
+  g_clear_handle_id (&self->learn_source, g_source_remove);
+
+  sam_chat_get_context_options (self, &options);
+  core_memory = sam_context_format_core_blocks (self->store, options.temporary);
+  options.core_memory = core_memory;
+  /* The last summary there is; a newer one may be on its way, the turn does not wait. */
+  if (!options.temporary)
+    {
+      g_autoptr (GError) summary_error = NULL;
+
+      if (!(summary =
+                sam_store_dup_summary (self->store, sam_conversation_get_id (self->conversation),
+                                       &options.summary_through, &summary_error)))
+        g_debug ("Could not read the conversation's summary: %s", summary_error->message);
+      options.summary = summary;
+    }
   /* What the companion remembers about the user's message, from other conversations; a
    * temporary conversation remembers nothing. */
-  if (history->len > 0 &&
-      sam_conversation_get_kind (self->conversation) != SAM_CONVERSATION_KIND_TEMPORARY)
+  if (history->len > 0 && !options.temporary)
     {
       SamMessage *last = g_ptr_array_index (history, history->len - 1);
       g_autoptr (GError) recall_error = NULL;
@@ -279,6 +502,10 @@ sam_chat_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->memory_cancellable);
+  g_clear_object (&self->memory_cancellable);
+  g_clear_handle_id (&self->learn_source, g_source_remove);
+  g_clear_pointer (&self->unlearned, g_ptr_array_unref);
   g_clear_object (&self->reply);
   g_clear_object (&self->messages);
   g_clear_object (&self->conversation);
@@ -376,11 +603,22 @@ sam_chat_class_init (SamChatClass *klass)
   signals[REPLY_FINISHED] =
       g_signal_new ("reply-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                     NULL, G_TYPE_NONE, 2, SAM_TYPE_MESSAGE, G_TYPE_ERROR);
+
+  /**
+   * SamChat::memory-updated:
+   *
+   * The learning after a turn is done: facts extracted, the summary folded (or failed,
+   * which is only logged).
+   */
+  signals[MEMORY_UPDATED] = g_signal_new ("memory-updated", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 sam_chat_init (SamChat *self)
 {
+  self->unlearned = g_ptr_array_new_with_free_func (g_object_unref);
+  self->learn_delay_ms = LEARN_DELAY_MS;
 }
 
 SamChat *
@@ -669,4 +907,35 @@ sam_chat_set_settings (SamChat *self, GSettings *settings)
   g_return_if_fail (!settings || G_IS_SETTINGS (settings));
 
   g_set_object (&self->settings, settings);
+}
+
+/**
+ * sam_chat_set_learn_delay:
+ * @self: a #SamChat
+ * @delay_ms: how long after a reply the companion learns from it
+ *
+ * For tests; the default leaves the user a moment to write on first.
+ */
+void
+sam_chat_set_learn_delay (SamChat *self, guint delay_ms)
+{
+  g_return_if_fail (SAM_IS_CHAT (self));
+
+  self->learn_delay_ms = delay_ms;
+}
+
+/**
+ * sam_chat_set_history_tokens:
+ * @self: a #SamChat
+ * @tokens: the budget for the summary and the turns, or 0 for what the model's context
+ *   leaves
+ *
+ * Older turns beyond the budget are folded into the conversation's rolling summary.
+ */
+void
+sam_chat_set_history_tokens (SamChat *self, guint tokens)
+{
+  g_return_if_fail (SAM_IS_CHAT (self));
+
+  self->history_tokens = tokens;
 }

@@ -31,5 +31,7 @@ gboolean         sam_chat_send (SamChat *self, const char *text, GError **error)
 void             sam_chat_stop (SamChat *self);
 gboolean         sam_chat_regenerate (SamChat *self, GError **error);
 char            *sam_chat_take_last_user_message (SamChat *self, GError **error);
+void             sam_chat_set_learn_delay (SamChat *self, guint delay_ms);
+void             sam_chat_set_history_tokens (SamChat *self, guint tokens);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "model/sam-chat-request.h"
+#include "store/sam-store.h"
 
 G_BEGIN_DECLS
 
@@ -25,10 +26,29 @@ typedef struct
   const char *memory;
   /* The model's context budget in tokens; 0 for a safe default. */
   guint context_tokens;
+  /* The pinned core blocks, as sam_context_format_core_blocks() writes them, or NULL. */
+  const char *core_memory;
+  /* The conversation's rolling summary (or NULL), covering its messages up to and including
+   * SUMMARY_THROUGH: those are left out of the request. */
+  const char *summary;
+  gint64      summary_through;
+  /* For the summary and the turns; 0: what CONTEXT_TOKENS leaves after the system prompt
+   * and room for the reply. */
+  guint history_tokens;
+  /* A temporary conversation: nothing is recalled, nothing will be remembered. */
+  gboolean temporary;
 } SamContextOptions;
 
 char           *sam_context_build_system_prompt (const SamContextOptions *options);
 SamChatRequest *sam_context_build_request (const SamContextOptions *options, GPtrArray *history);
 guint           sam_context_estimate_tokens (const char *text);
+/* The core blocks for the system prompt, each cut to a few hundred characters; only persona
+ * and style for a temporary conversation. NULL when they are all empty. */
+char *sam_context_format_core_blocks (SamStore *store, gboolean temporary);
+/* Whether HISTORY (oldest first) no longer fits the budget beside its summary. Then
+ * *N_FOLD is how many of its first messages to fold into the summary so the rest fits in
+ * half the budget, which leaves room for several turns before the next fold. */
+gboolean
+sam_context_needs_summary (const SamContextOptions *options, GPtrArray *history, guint *n_fold);
 
 G_END_DECLS
