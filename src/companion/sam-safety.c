@@ -46,7 +46,28 @@ struct _Rule
   gboolean      cue;           /* only there for others to require; never counts itself */
   char         *requires_name; /* until loading finishes */
   Rule         *requires;      /* counts only with a hit of this rule in the same sentence */
+
+  /* A composed rule has no regex of its own: it holds when a match of every part lies within
+   * WINDOW characters of the same sentence (in order if ORDERED) and no part of NONE starts
+   * inside that stretch or just before it. Parts are indices into the detector's parts. */
+  GArray  *all;  /* guint */
+  GArray  *none; /* guint */
+  int      window;
+  gboolean ordered;
 };
+
+/* What a "none" part reaches before the stretch it guards: about three words. */
+#define NONE_REACH 20
+
+/* Matches of one part kept per sentence; more are rare and change nothing. */
+#define MAX_PART_MATCHES 8
+
+typedef struct
+{
+  int n; /* -1 until computed */
+  int start[MAX_PART_MATCHES];
+  int end[MAX_PART_MATCHES];
+} PartMatches;
 
 typedef struct
 {
@@ -72,9 +93,10 @@ typedef struct
 typedef struct
 {
   const char *code;
-  GPtrArray  *rules;  /* Rule*, owned by the detector */
-  GArray     *blocks; /* Group, over groups */
-  GArray     *groups; /* Group, over rules */
+  GPtrArray  *rules;    /* Rule*, owned by the detector */
+  GArray     *blocks;   /* Group, over groups */
+  GArray     *groups;   /* Group, over rules */
+  GPtrArray  *composed; /* Rule* with parts, owned by the detector */
   guint       bit;
 } Language;
 
@@ -88,6 +110,8 @@ struct _SamSafetyDetector
   GHashTable   *keywords;  /* normalised keyword → itself */
   GHashTable   *deletions; /* keyword minus one letter → keyword, "" when ambiguous */
   GHashTable   *stopwords; /* normalised word → language bit mask */
+  GPtrArray    *parts;     /* GRegex*: the pieces composed rules are made of, each once */
+  GHashTable   *part_ids;  /* normalised pattern → index in parts + 1 */
   GStrvBuilder *codes_builder;
   char        **codes;
   gboolean      finished;
@@ -103,6 +127,8 @@ rule_free (gpointer data)
   g_free (rule->id);
   g_free (rule->requires_name);
   g_clear_pointer (&rule->regex, g_regex_unref);
+  g_clear_pointer (&rule->all, g_array_unref);
+  g_clear_pointer (&rule->none, g_array_unref);
   g_free (rule);
 }
 
@@ -122,6 +148,7 @@ language_free (gpointer data)
   Language *language = data;
 
   g_ptr_array_unref (language->rules);
+  g_ptr_array_unref (language->composed);
   for (guint i = 0; i < language->blocks->len; i++)
     g_clear_pointer (&g_array_index (language->blocks, Group, i).any, g_regex_unref);
   g_array_unref (language->blocks);
@@ -142,6 +169,8 @@ sam_safety_detector_finalize (GObject *object)
   g_hash_table_unref (self->keywords);
   g_hash_table_unref (self->deletions);
   g_hash_table_unref (self->stopwords);
+  g_ptr_array_unref (self->parts);
+  g_hash_table_unref (self->part_ids);
   g_clear_pointer (&self->codes_builder, g_strv_builder_unref);
   g_strfreev (self->codes);
 
@@ -165,6 +194,8 @@ sam_safety_detector_init (SamSafetyDetector *self)
   self->keywords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->deletions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->stopwords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
+  self->part_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->codes_builder = g_strv_builder_new ();
 }
 
@@ -653,6 +684,86 @@ add_keyword (SamSafetyDetector *self, const char *word)
     }
 }
 
+/* A concept is a list of words and phrases; it becomes a macro matching any of them as whole
+ * words. A trailing "*" stands for any ending ("umbring*"). */
+static char *
+concept_to_pattern (JsonArray *words)
+{
+  GString *out = g_string_new ("\\b(?:");
+
+  for (guint i = 0; i < json_array_get_length (words); i++)
+    {
+      const char *word = json_array_get_string_element (words, i);
+      gsize       length = word ? strlen (word) : 0;
+
+      if (length == 0)
+        continue;
+      if (out->str[out->len - 1] != ':')
+        g_string_append_c (out, '|');
+      if (word[length - 1] == '*')
+        {
+          g_string_append_len (out, word, length - 1);
+          g_string_append (out, "\\w*");
+        }
+      else
+        g_string_append (out, word);
+    }
+  g_string_append (out, ")\\b");
+  return g_string_free (out, FALSE);
+}
+
+/* Every concept word long enough to be misspelt in a recognisable way is also a keyword. */
+static void
+add_concept_keywords (SamSafetyDetector *self, JsonArray *words)
+{
+  for (guint i = 0; i < json_array_get_length (words); i++)
+    {
+      const char *word = json_array_get_string_element (words, i);
+      gboolean    plain = word != NULL && g_utf8_strlen (word, -1) >= 6;
+
+      for (const char *q = word; plain && *q; q = g_utf8_next_char (q))
+        plain = g_unichar_isalpha (g_utf8_get_char (q));
+      if (plain)
+        add_keyword (self, word);
+    }
+}
+
+/* Compiles the parts of a composed rule; the same piece in several rules is compiled once. */
+static GArray *
+compile_parts (SamSafetyDetector *self,
+               JsonObject        *vocabulary,
+               JsonArray         *sources,
+               const char        *file,
+               const char        *rule_id,
+               GError           **error)
+{
+  g_autoptr (GArray) parts = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; sources != NULL && i < json_array_get_length (sources); i++)
+    {
+      const char *source = json_array_get_string_element (sources, i);
+      g_autoptr (GRegex) regex = NULL;
+      guint index;
+
+      if (source == NULL)
+        continue;
+      regex = compile_pattern (vocabulary, source, file, rule_id, error);
+      if (regex == NULL)
+        return NULL;
+      index = GPOINTER_TO_UINT (g_hash_table_lookup (self->part_ids, g_regex_get_pattern (regex)));
+      if (index == 0)
+        {
+          g_ptr_array_add (self->parts, g_regex_ref (regex));
+          index = self->parts->len;
+          g_hash_table_insert (self->part_ids, g_strdup (g_regex_get_pattern (regex)),
+                               GUINT_TO_POINTER (index));
+        }
+      index--;
+      g_array_append_val (parts, index);
+    }
+  return g_steal_pointer (&parts);
+}
+
 static Language *
 find_language (SamSafetyDetector *self, const char *code)
 {
@@ -691,7 +802,7 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *root;
-  JsonObject *macros = NULL;
+  g_autoptr (JsonObject) macros = NULL;
   JsonArray  *array;
   const char *code;
   Language   *language;
@@ -735,6 +846,7 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       language = g_new0 (Language, 1);
       language->code = code;
       language->rules = g_ptr_array_new ();
+      language->composed = g_ptr_array_new ();
       language->groups = g_array_new (FALSE, TRUE, sizeof (Group));
       language->blocks = g_array_new (FALSE, TRUE, sizeof (Group));
       language->bit = 1u << self->languages->len;
@@ -742,8 +854,39 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       g_strv_builder_add (self->codes_builder, code);
     }
 
+  /* Macros and concepts are one vocabulary that patterns and parts refer to as {NAME}. */
+  macros = json_object_new ();
   if (json_object_has_member (root, "macros"))
-    macros = json_object_get_object_member (root, "macros");
+    {
+      JsonObject *given = json_object_get_object_member (root, "macros");
+      g_autoptr (GList) names = json_object_get_members (given);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        json_object_set_string_member (macros, l->data,
+                                       json_object_get_string_member (given, l->data));
+    }
+  if (json_object_has_member (root, "concepts"))
+    {
+      JsonObject *concepts = json_object_get_object_member (root, "concepts");
+      g_autoptr (GList) names = json_object_get_members (concepts);
+
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          JsonArray       *words = json_object_get_array_member (concepts, l->data);
+          g_autofree char *pattern = NULL;
+
+          if (words == NULL)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "Safety rules %s: concept “%s” must be a list of words.", code,
+                           (const char *) l->data);
+              return FALSE;
+            }
+          pattern = concept_to_pattern (words);
+          json_object_set_string_member (macros, l->data, pattern);
+          add_concept_keywords (self, words);
+        }
+    }
 
   if (json_object_has_member (root, "stopwords"))
     {
@@ -776,14 +919,19 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       double      strength = json_object_get_double_member_with_default (object, "strength", 0.9);
       const char *requires = json_object_get_string_member_with_default (object, "requires", NULL);
       gboolean    cue = g_strcmp0 (kind, "cue") == 0;
+      JsonArray  *all = json_object_has_member (object, "all")
+                            ? json_object_get_array_member (object, "all")
+                            : NULL;
       Rule       *rule;
 
-      if (id == NULL || pattern == NULL || (!cue && sam_safety_kind_from_string (kind) == 0) ||
-          strength <= 0 || strength > 1)
+      if (id == NULL || (pattern == NULL) == (all == NULL) ||
+          (all != NULL && json_array_get_length (all) == 0) ||
+          (!cue && sam_safety_kind_from_string (kind) == 0) || strength <= 0 || strength > 1)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "Safety rules %s: rule %u needs an “id”, a “pattern”, a known “kind” (or "
-                       "“cue”) and a “strength” between 0 and 1.",
+                       "Safety rules %s: rule %u needs an “id”, a “pattern” or a list “all” "
+                       "(one of them), a known “kind” (or “cue”) and a “strength” between 0 "
+                       "and 1.",
                        code, i + 1);
           return FALSE;
         }
@@ -795,6 +943,26 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       rule->strength = cue ? 0.0 : strength;
       rule->cue = cue;
       rule->requires_name = requires ? g_strdup_printf ("%s/%s", code, requires) : NULL;
+      if (all != NULL)
+        {
+          JsonArray *none = json_object_has_member (object, "none")
+                                ? json_object_get_array_member (object, "none")
+                                : NULL;
+
+          rule->window = json_object_get_int_member_with_default (object, "window", 60);
+          rule->ordered = json_object_get_boolean_member_with_default (object, "ordered", FALSE);
+          rule->all = compile_parts (self, macros, all, code, id, error);
+          if (rule->all != NULL)
+            rule->none = compile_parts (self, macros, none, code, id, error);
+          if (rule->all == NULL || rule->none == NULL)
+            {
+              rule_free (rule);
+              return FALSE;
+            }
+          g_ptr_array_add (self->rules, rule);
+          g_ptr_array_add (language->composed, rule);
+          continue;
+        }
       rule->regex = compile_pattern (macros, pattern, code, id, error);
       if (rule->regex == NULL)
         {
@@ -1092,6 +1260,107 @@ find_hits (Language *language, const Sentence *sentence, guint index, Hit *hits,
     }
 }
 
+static const PartMatches *
+part_matches (SamSafetyDetector *self, guint part, const Sentence *sentence, PartMatches *cache)
+{
+  PartMatches *matches = &cache[part];
+  g_autoptr (GMatchInfo) info = NULL;
+
+  if (matches->n >= 0)
+    return matches;
+  matches->n = 0;
+  g_regex_match_full (g_ptr_array_index (self->parts, part), sentence->text, sentence->length, 0, 0,
+                      &info, NULL);
+  while (g_match_info_matches (info) && matches->n < MAX_PART_MATCHES)
+    {
+      g_match_info_fetch_pos (info, 0, &matches->start[matches->n], &matches->end[matches->n]);
+      matches->n++;
+      g_match_info_next (info, NULL);
+    }
+  return matches;
+}
+
+/* The shortest stretch that holds one match of every part (in order if the rule says so);
+ * tries every choice, which stays small: a part rarely matches more than twice a sentence. */
+static gboolean
+find_stretch (
+    const Rule *rule, const PartMatches **parts, guint k, int *choice, int *start, int *end)
+{
+  gboolean found = FALSE;
+
+  if (k == rule->all->len)
+    {
+      int lo = G_MAXINT, hi = 0;
+
+      for (guint i = 0; i < k; i++)
+        {
+          lo = MIN (lo, parts[i]->start[choice[i]]);
+          hi = MAX (hi, parts[i]->end[choice[i]]);
+          if (rule->ordered && i > 0 &&
+              parts[i]->start[choice[i]] < parts[i - 1]->end[choice[i - 1]])
+            return FALSE;
+        }
+      if (hi - lo > rule->window || (*end > *start && hi - lo >= *end - *start))
+        return FALSE;
+      *start = lo;
+      *end = hi;
+      return TRUE;
+    }
+  for (int m = 0; m < parts[k]->n; m++)
+    {
+      choice[k] = m;
+      found |= find_stretch (rule, parts, k + 1, choice, start, end);
+    }
+  return found;
+}
+
+static void
+find_composed_hits (SamSafetyDetector *self,
+                    Language          *language,
+                    const Sentence    *sentence,
+                    guint              index,
+                    PartMatches       *cache,
+                    Hit               *hits,
+                    guint             *n_hits)
+{
+  for (guint r = 0; r < language->composed->len && *n_hits < MAX_HITS; r++)
+    {
+      Rule              *rule = g_ptr_array_index (language->composed, r);
+      const PartMatches *parts[16];
+      int                choice[16];
+      int                start = 0, end = 0;
+      gboolean           present = rule->all->len <= G_N_ELEMENTS (parts);
+      gboolean           vetoed = FALSE;
+
+      for (guint i = 0; present && i < rule->all->len; i++)
+        {
+          parts[i] = part_matches (self, g_array_index (rule->all, guint, i), sentence, cache);
+          present = parts[i]->n > 0;
+        }
+      if (!present || !find_stretch (rule, parts, 0, choice, &start, &end))
+        continue;
+
+      /* A "none" part vetoes the stretch it starts in or just before ("not", "never"). */
+      for (guint i = 0; i < rule->none->len && !vetoed; i++)
+        {
+          const PartMatches *none =
+              part_matches (self, g_array_index (rule->none, guint, i), sentence, cache);
+
+          for (int m = 0; m < none->n && !vetoed; m++)
+            vetoed = none->start[m] >= start - NONE_REACH && none->start[m] < end;
+        }
+      if (vetoed)
+        continue;
+
+      hits[*n_hits].rule = rule;
+      hits[*n_hits].sentence = index;
+      hits[*n_hits].start = start;
+      hits[*n_hits].end = end;
+      hits[*n_hits].cancelled = FALSE;
+      (*n_hits)++;
+    }
+}
+
 static void
 apply_negative (
     Negative *negative, const Sentence *sentences, guint n_sentences, Hit *hits, guint n_hits)
@@ -1186,14 +1455,15 @@ guess_language (SamSafetyDetector *self, const char *normal)
 static SamSafetyResult
 analyse (SamSafetyDetector *detector, const char *normal)
 {
-  SamSafetyResult      result = { SAM_SAFETY_KIND_NONE, "und", 0.0, NULL };
-  g_autofree Sentence *sentences = NULL;
-  guint                n_sentences = 0;
-  Hit                  hits[MAX_HITS];
-  guint                n_hits = 0;
-  const char          *p;
-  double               miss = 1.0;
-  Rule                *best = NULL;
+  SamSafetyResult         result = { SAM_SAFETY_KIND_NONE, "und", 0.0, NULL };
+  g_autofree Sentence    *sentences = NULL;
+  guint                   n_sentences = 0;
+  Hit                     hits[MAX_HITS];
+  guint                   n_hits = 0;
+  const char             *p;
+  double                  miss = 1.0;
+  Rule                   *best = NULL;
+  g_autofree PartMatches *cache = g_new (PartMatches, MAX (detector->parts->len, 1));
 
   /* Sentences end at "." (normalised from . ! ? ; and line breaks). */
   sentences = g_new0 (Sentence, strlen (normal) / 2 + 2);
@@ -1218,11 +1488,14 @@ analyse (SamSafetyDetector *detector, const char *normal)
 
   for (guint s = 0; s < n_sentences; s++)
     {
+      for (guint i = 0; i < detector->parts->len; i++)
+        cache[i].n = -1;
       for (guint l = 0; l < detector->languages->len; l++)
         {
           Language *language = g_ptr_array_index (detector->languages, l);
 
           find_hits (language, &sentences[s], s, hits, &n_hits);
+          find_composed_hits (detector, language, &sentences[s], s, cache, hits, &n_hits);
         }
     }
 
