@@ -56,8 +56,8 @@ struct _Rule
   gboolean ordered;
 };
 
-/* What a "none" part reaches before the stretch it guards: about three words. */
-#define NONE_REACH 20
+/* What a "none" part reaches around the stretch it guards: a word or two ("dont", "ne"). */
+#define NONE_REACH 10
 
 /* Matches of one part kept per sentence; more are rare and change nothing. */
 #define MAX_PART_MATCHES 8
@@ -1347,7 +1347,7 @@ find_composed_hits (SamSafetyDetector *self,
               part_matches (self, g_array_index (rule->none, guint, i), sentence, cache);
 
           for (int m = 0; m < none->n && !vetoed; m++)
-            vetoed = none->start[m] >= start - NONE_REACH && none->start[m] < end;
+            vetoed = none->start[m] >= start - NONE_REACH && none->start[m] < end + NONE_REACH;
         }
       if (vetoed)
         continue;
@@ -1411,13 +1411,10 @@ apply_negative (
     }
 }
 
-static const char *
-guess_language (SamSafetyDetector *self, const char *normal)
+static void
+count_stopwords (SamSafetyDetector *self, const char *normal, guint counts[32])
 {
-  guint       counts[32] = { 0 };
   const char *p = normal;
-  guint       best = 0;
-  const char *code = "und";
 
   while (*p)
     {
@@ -1440,7 +1437,30 @@ guess_language (SamSafetyDetector *self, const char *normal)
         if (mask & (1u << i))
           counts[i]++;
     }
+}
 
+/* The languages whose common words the message uses; 0 when it uses none. */
+static guint
+language_mask (SamSafetyDetector *self, const char *normal)
+{
+  guint counts[32] = { 0 };
+  guint mask = 0;
+
+  count_stopwords (self, normal, counts);
+  for (guint i = 0; i < self->languages->len; i++)
+    if (counts[i] > 0)
+      mask |= 1u << i;
+  return mask;
+}
+
+static const char *
+guess_language (SamSafetyDetector *self, const char *normal)
+{
+  guint       counts[32] = { 0 };
+  guint       best = 0;
+  const char *code = "und";
+
+  count_stopwords (self, normal, counts);
   for (guint i = 0; i < self->languages->len; i++)
     {
       if (counts[i] > best)
@@ -1464,6 +1484,7 @@ analyse (SamSafetyDetector *detector, const char *normal)
   double                  miss = 1.0;
   Rule                   *best = NULL;
   g_autofree PartMatches *cache = g_new (PartMatches, MAX (detector->parts->len, 1));
+  guint                   languages = language_mask (detector, normal);
 
   /* Sentences end at "." (normalised from . ! ? ; and line breaks). */
   sentences = g_new0 (Sentence, strlen (normal) / 2 + 2);
@@ -1495,7 +1516,10 @@ analyse (SamSafetyDetector *detector, const char *normal)
           Language *language = g_ptr_array_index (detector->languages, l);
 
           find_hits (language, &sentences[s], s, hits, &n_hits);
-          find_composed_hits (detector, language, &sentences[s], s, cache, hits, &n_hits);
+          /* Composed rules follow a language's grammar, so they only read messages that use
+           * some of its common words (or no known word at all, like "kms"). */
+          if (languages == 0 || (languages & language->bit) != 0)
+            find_composed_hits (detector, language, &sentences[s], s, cache, hits, &n_hits);
         }
     }
 
