@@ -189,16 +189,23 @@ memory_job_finish (MemoryJob *job)
     g_signal_emit (self, signals[MEMORY_UPDATED], 0);
 }
 
+static void sam_chat_update_summary (SamChat *self);
+
 static void
 extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
+  MemoryJob *job = user_data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) facts =
       sam_fact_extractor_extract_finish (SAM_FACT_EXTRACTOR (object), result, &error);
+  g_autoptr (SamChat) self = g_weak_ref_get (&job->chat);
 
   if (facts == NULL)
     g_debug ("Learning from the conversation failed: %s", error->message);
-  memory_job_finish (user_data);
+  /* One request at a time: the summary follows the facts. */
+  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sam_chat_update_summary (self);
+  memory_job_finish (job);
 }
 
 static void
@@ -231,9 +238,6 @@ sam_chat_learn_facts (SamChat *self)
   g_autoptr (SamFactExtractor) extractor = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
   SamFactSource source = { 0 };
-
-  if (self->unlearned->len == 0)
-    return;
 
   for (guint i = 0; i < self->unlearned->len; i++)
     {
@@ -311,8 +315,10 @@ learn_cb (gpointer data)
 
   if (self->memory_cancellable == NULL)
     self->memory_cancellable = g_cancellable_new ();
-  sam_chat_learn_facts (self);
-  sam_chat_update_summary (self);
+  if (self->unlearned->len > 0)
+    sam_chat_learn_facts (self);
+  else
+    sam_chat_update_summary (self);
   return G_SOURCE_REMOVE;
 }
 

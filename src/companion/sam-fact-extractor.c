@@ -547,13 +547,17 @@ find_related_facts (SamStore *store, const char *text)
   g_autoptr (GError) error = NULL;
   GPtrArray *facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
 
-  for (guint i = 0; terms && terms[i] && i < MAX_QUERY_TERMS; i++)
+  for (guint i = 0, n = 0; terms && terms[i] && n < MAX_QUERY_TERMS; i++)
     {
       g_autofree char *quoted = NULL;
-      g_auto (GStrv) parts = g_strsplit (terms[i], "\"", -1);
+      g_auto (GStrv) parts = NULL;
 
+      /* The transcript's own labels, and what every fact is about, find nothing in particular. */
+      if (g_str_equal (terms[i], "user") || g_str_equal (terms[i], "assistant"))
+        continue;
+      parts = g_strsplit (terms[i], "\"", -1);
       quoted = g_strjoinv ("\"\"", parts);
-      g_string_append_printf (expression, "%s\"%s\"", i ? " OR " : "", quoted);
+      g_string_append_printf (expression, "%s\"%s\"", n++ ? " OR " : "", quoted);
     }
   if (expression->len == 0)
     return facts;
