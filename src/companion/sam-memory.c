@@ -9,9 +9,11 @@
  * 2. Within each source (facts, messages, archive chunks) a candidate scores its BM25 sum
  *    times the square root of the share of terms it matched. A message also takes part of
  *    the score of the messages just before and after it (an answer often sits next to the
- *    turn that names the subject) and a little of its conversation's total (the conversation
- *    that talks about the subject); it is boosted when its date is the one asked about. Facts
- *    weigh by importance. Recent things weigh slightly more.
+ *    turn that names the subject), more from a turn that asks a question (the reply answers
+ *    it), and the score of its conversation taken as one passage: the best BM25 of each
+ *    term among its messages (the conversation that talks about the subject). It is boosted
+ *    when its date is the one asked about ("in May 2023"), more so for a day ("on 7 July").
+ *    Facts weigh by importance. Recent things weigh slightly more.
  * 3. The three ranked lists are fused by reciprocal rank.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -35,9 +37,11 @@
 #define TERM_LIMIT 500
 /* Messages whose neighbours are looked at. */
 #define NEIGHBOUR_CANDIDATES 300
-#define NEIGHBOUR_WEIGHT     0.4
-#define CONVERSATION_WEIGHT  0.1
+#define NEIGHBOUR_WEIGHT     0.3
+#define ASKED_WEIGHT         0.6
+#define SESSION_WEIGHT       0.3
 #define DATE_BOOST           1.3
+#define DAY_BOOST            3.0
 #define RECENCY_WEIGHT       0.1
 #define RECENCY_SCALE_DAYS   365.0
 #define RRF_K                60.0
@@ -250,14 +254,16 @@ phrase_for (const char *term)
 
 typedef struct
 {
-  gint64 id;
-  gint64 group;
-  gint64 time;
-  double bm25;
-  guint  terms;
-  double importance;
-  double base;
-  double score;
+  gint64   id;
+  gint64   group;
+  gint64   time;
+  double   bm25;
+  guint    terms;
+  gboolean asks;
+  double   importance;
+  double   base;
+  double   lent;
+  double   score;
 } Candidate;
 
 typedef struct
@@ -281,16 +287,19 @@ compare_candidates (gconstpointer a, gconstpointer b)
   return x->id < y->id ? 1 : (x->id > y->id ? -1 : 0);
 }
 
-/* BM25 per term, summed per candidate, in a table id → Candidate. */
+/* BM25 per term, summed per candidate, in a table id → Candidate. SESSIONS, when given,
+ * gets per conversation the best BM25 of each term (an array of one double per term). */
 static GHashTable *
 gather (SamStore       *store,
         SamMemorySource source,
         GStrv           terms,
         gint64          exclude_conversation,
+        GHashTable     *sessions,
         GError        **error)
 {
   g_autoptr (GHashTable) candidates =
       g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  guint n_terms = g_strv_length (terms);
 
   for (guint t = 0; terms[t]; t++)
     {
@@ -314,10 +323,23 @@ gather (SamStore       *store,
               candidate->group = match->group;
               candidate->time = match->time;
               candidate->importance = match->importance;
+              candidate->asks = match->asks;
               g_hash_table_insert (candidates, &candidate->id, candidate);
             }
           candidate->bm25 += match->score;
           candidate->terms++;
+          if (sessions)
+            {
+              double *best = g_hash_table_lookup (sessions, &match->group);
+
+              if (best == NULL)
+                {
+                  best = g_new0 (double, n_terms);
+                  g_hash_table_insert (sessions, g_memdup2 (&match->group, sizeof match->group),
+                                       best);
+                }
+              best[t] = MAX (best[t], match->score);
+            }
         }
     }
 
@@ -353,6 +375,86 @@ date_matches (gint64 time, GArray *months, GArray *years)
   return year_ok && month_ok;
 }
 
+static int
+month_of (const char *word)
+{
+  if (strcmp (word, "may") == 0)
+    return 5;
+  for (guint i = 0; i < G_N_ELEMENTS (month_names); i++)
+    if (strcmp (word, month_names[i].name) == 0)
+      return month_names[i].month;
+  return 0;
+}
+
+/* A day of the month: "7", "07", "7th" (German "7." loses its dot to the splitting). */
+static int
+day_of (const char *word)
+{
+  char  *end;
+  gint64 day;
+
+  if (!g_ascii_isdigit (*word))
+    return 0;
+  day = g_ascii_strtoll (word, &end, 10);
+  if (day < 1 || day > 31 || end - word > 2)
+    return 0;
+  if (*end && strcmp (end, "st") != 0 && strcmp (end, "nd") != 0 && strcmp (end, "rd") != 0 &&
+      strcmp (end, "th") != 0)
+    return 0;
+  return (int) day;
+}
+
+/* Days the query names, "7 July" or "July 7th", as month * 100 + day. */
+static GArray *
+query_days (const char *query)
+{
+  g_autoptr (GArray) days = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree char *folded = NULL;
+  g_auto (GStrv) words = NULL;
+
+  if (!g_utf8_validate (query, -1, NULL))
+    return g_steal_pointer (&days);
+  folded = g_utf8_strdown (query, -1);
+  words = g_strsplit_set (folded, " \t\n,.;:!?()", -1);
+  for (guint i = 0; words[i]; i++)
+    {
+      int month = month_of (words[i]);
+      int day = 0;
+
+      if (month == 0)
+        continue;
+      if (i > 0)
+        day = day_of (words[i - 1]);
+      if (day == 0 && words[i + 1])
+        day = day_of (words[i + 1]);
+      if (day > 0)
+        {
+          int value = month * 100 + day;
+          g_array_append_val (days, value);
+        }
+    }
+  return g_steal_pointer (&days);
+}
+
+/* Whether TIME falls on one of DAYS, give or take a day (time zones, late evenings). */
+static gboolean
+day_matches (gint64 time, GArray *days)
+{
+  if (time <= 0 || days->len == 0)
+    return FALSE;
+  for (int delta = -1; delta <= 1; delta++)
+    {
+      g_autoptr (GDateTime) date =
+          g_date_time_new_from_unix_utc (time / G_USEC_PER_SEC + delta * 24 * 60 * 60);
+
+      for (guint i = 0; date && i < days->len; i++)
+        if (g_array_index (days, int, i) ==
+            g_date_time_get_month (date) * 100 + g_date_time_get_day_of_month (date))
+          return TRUE;
+    }
+  return FALSE;
+}
+
 static double
 recency_factor (gint64 time, gint64 now)
 {
@@ -372,14 +474,14 @@ static GPtrArray *
 rank_source (SamStore       *store,
              SamMemorySource source,
              GHashTable     *candidates,
+             GHashTable     *sessions,
              guint           n_terms,
              GArray         *months,
              GArray         *years,
+             GArray         *days,
              GError        **error)
 {
   g_autoptr (GPtrArray) ranked = g_ptr_array_new ();
-  g_autoptr (GHashTable) groups =
-      g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   g_autoptr (GPtrArray) extra = g_ptr_array_new ();
   gint64         now = g_get_real_time ();
   GHashTableIter iter;
@@ -395,20 +497,6 @@ rank_source (SamStore       *store,
 
   if (source == SAM_MEMORY_SOURCE_MESSAGE && ranked->len > 0)
     {
-      /* The conversation's weight: the sum of its matching messages. */
-      for (guint i = 0; i < ranked->len; i++)
-        {
-          Candidate *c = g_ptr_array_index (ranked, i);
-          double    *total = g_hash_table_lookup (groups, &c->group);
-
-          if (total == NULL)
-            {
-              total = g_new0 (double, 1);
-              g_hash_table_insert (groups, g_memdup2 (&c->group, sizeof c->group), total);
-            }
-          *total += c->base;
-        }
-
       /* Neighbours of the best: matched ones lend score, unmatched ones become candidates. */
       g_ptr_array_sort (ranked, compare_candidates);
       for (guint i = 0; i < MIN (ranked->len, NEIGHBOUR_CANDIDATES); i++)
@@ -421,6 +509,8 @@ rank_source (SamStore       *store,
           for (guint k = 0; k < 2; k++)
             {
               Candidate *neighbour;
+              /* A question is answered in the turn after it. */
+              double weight = k == 1 && c->asks ? ASKED_WEIGHT : NEIGHBOUR_WEIGHT;
 
               if (around[k] == 0)
                 continue;
@@ -435,7 +525,7 @@ rank_source (SamStore       *store,
                   g_ptr_array_add (extra, neighbour);
                 }
               /* Lend the base, not the score: lending does not chain. */
-              neighbour->score += NEIGHBOUR_WEIGHT * c->base;
+              neighbour->lent += weight * c->base;
             }
         }
       g_ptr_array_extend (ranked, extra, NULL, NULL);
@@ -443,10 +533,13 @@ rank_source (SamStore       *store,
       for (guint i = 0; i < ranked->len; i++)
         {
           Candidate *c = g_ptr_array_index (ranked, i);
-          double    *total = g_hash_table_lookup (groups, &c->group);
+          double    *best = g_hash_table_lookup (sessions, &c->group);
 
-          if (total)
-            c->score += CONVERSATION_WEIGHT * *total;
+          c->score = c->base + c->lent;
+          /* The conversation's weight: how well its best turn for each term covers the
+           * question, like BM25 over the conversation as one passage. */
+          for (guint t = 0; best && t < n_terms; t++)
+            c->score += SESSION_WEIGHT * best[t];
         }
     }
 
@@ -456,6 +549,8 @@ rank_source (SamStore       *store,
 
       if (date_matches (c->time, months, years))
         c->score *= DATE_BOOST;
+      if (day_matches (c->time, days))
+        c->score *= DAY_BOOST;
       c->score *= recency_factor (c->time, now);
       if (source == SAM_MEMORY_SOURCE_FACT)
         c->score *= 0.5 + c->importance;
@@ -551,6 +646,7 @@ sam_memory_recall (
   g_autoptr (GArray) fused = g_array_new (FALSE, FALSE, sizeof (Ranked));
   g_autoptr (GPtrArray) tables =
       g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr (GArray) days = NULL;
   g_auto (GStrv) terms = NULL;
   guint n_terms;
 
@@ -558,6 +654,7 @@ sam_memory_recall (
   g_return_val_if_fail (query != NULL, NULL);
 
   terms = sam_memory_query_terms (query, months, years);
+  days = query_days (query);
   n_terms = g_strv_length (terms);
   if (n_terms == 0)
     return g_steal_pointer (&hits);
@@ -567,12 +664,16 @@ sam_memory_recall (
   for (guint s = 0; s < G_N_ELEMENTS (sources); s++)
     {
       g_autoptr (GPtrArray) ranked = NULL;
+      g_autoptr (GHashTable) sessions =
+          g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
       GHashTable *candidates;
 
-      if (!(candidates = gather (store, sources[s], terms, exclude_conversation, error)))
+      if (!(candidates = gather (store, sources[s], terms, exclude_conversation,
+                                 sources[s] == SAM_MEMORY_SOURCE_MESSAGE ? sessions : NULL, error)))
         return NULL;
       g_ptr_array_add (tables, candidates);
-      if (!(ranked = rank_source (store, sources[s], candidates, n_terms, months, years, error)))
+      if (!(ranked = rank_source (store, sources[s], candidates, sessions, n_terms, months, years,
+                                  days, error)))
         return NULL;
 
       /* Reciprocal rank fusion: a source's first counts as much as another's first. */

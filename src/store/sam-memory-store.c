@@ -573,7 +573,8 @@ sam_store_get_chunk (
 /* Recall's candidates */
 
 #define MATCH_MESSAGES_SQL                                                       \
-  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5 "        \
+  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5, "       \
+  "  instr (m.content, '?') > 0 "                                                \
   "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "              \
   "JOIN conversations c ON c.id = m.conversation_id "                            \
   "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' " \
@@ -630,6 +631,7 @@ sam_store_match_memory (
         .time = sqlite3_column_int64 (stmt, 2),
         .score = sqlite3_column_double (stmt, 3),
         .importance = sqlite3_column_double (stmt, 4),
+        .asks = sqlite3_column_count (stmt) > 5 && sqlite3_column_int (stmt, 5),
       };
       g_array_append_val (matches, match);
     }

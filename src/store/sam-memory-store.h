@@ -95,11 +95,12 @@ typedef enum
 
 typedef struct
 {
-  gint64 id;
-  gint64 group;      /* conversation id for messages and facts, 0 otherwise */
-  gint64 time;       /* when it was said or learned */
-  double score;      /* BM25, higher is better */
-  double importance; /* facts: 0 … 1 (1 when pinned); others 0.5 */
+  gint64   id;
+  gint64   group;      /* conversation id for messages and facts, 0 otherwise */
+  gint64   time;       /* when it was said or learned */
+  double   score;      /* BM25, higher is better */
+  double   importance; /* facts: 0 … 1 (1 when pinned); others 0.5 */
+  gboolean asks;       /* messages: the text asks a question */
 } SamMemoryMatch;
 
 /* The LIMIT best matches of FTS5 EXPRESSION (FTS syntax: the caller quotes user text) in
