@@ -35,6 +35,8 @@ sam_test_init_environment (void)
   g_autofree char *data = NULL;
   g_autofree char *config = NULL;
   g_autofree char *cache = NULL;
+  g_autofree char *settings_dir = NULL;
+  g_autofree char *keyfile = NULL;
 
   if (test_home != NULL)
     return test_home;
@@ -48,6 +50,16 @@ sam_test_init_environment (void)
   g_mkdir_with_parents (data, 0700);
   g_mkdir_with_parents (config, 0700);
   g_mkdir_with_parents (cache, 0700);
+
+  /* UI tests keep settings in a key file here (GSETTINGS_BACKEND=keyfile), shared with the
+   * `samantha` processes they start. It starts as a returning user's: the installation is
+   * done, so the app opens its main window. test-installation undoes that itself. */
+  settings_dir = g_build_filename (config, "glib-2.0", "settings", NULL);
+  keyfile = g_build_filename (settings_dir, "keyfile", NULL);
+  g_mkdir_with_parents (settings_dir, 0700);
+  g_file_set_contents (keyfile, "[io/github/samanthaos/Samantha]\ninstallation-done=true\n", -1,
+                       &error);
+  g_assert_no_error (error);
 
   g_setenv ("HOME", test_home, TRUE);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
