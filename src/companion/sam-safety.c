@@ -712,22 +712,6 @@ concept_to_pattern (JsonArray *words)
   return g_string_free (out, FALSE);
 }
 
-/* Every concept word long enough to be misspelt in a recognisable way is also a keyword. */
-static void
-add_concept_keywords (SamSafetyDetector *self, JsonArray *words)
-{
-  for (guint i = 0; i < json_array_get_length (words); i++)
-    {
-      const char *word = json_array_get_string_element (words, i);
-      gboolean    plain = word != NULL && g_utf8_strlen (word, -1) >= 6;
-
-      for (const char *q = word; plain && *q; q = g_utf8_next_char (q))
-        plain = g_unichar_isalpha (g_utf8_get_char (q));
-      if (plain)
-        add_keyword (self, word);
-    }
-}
-
 /* Compiles the parts of a composed rule; the same piece in several rules is compiled once. */
 static GArray *
 compile_parts (SamSafetyDetector *self,
@@ -884,7 +868,6 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
             }
           pattern = concept_to_pattern (words);
           json_object_set_string_member (macros, l->data, pattern);
-          add_concept_keywords (self, words);
         }
     }
 
@@ -1439,18 +1422,22 @@ count_stopwords (SamSafetyDetector *self, const char *normal, guint counts[32])
     }
 }
 
-/* The languages whose common words the message uses; 0 when it uses none. */
+/* The languages whose common words a message uses, or every language (~0) when it has too
+ * few common words to tell, as short messages do. */
 static guint
 language_mask (SamSafetyDetector *self, const char *normal)
 {
   guint counts[32] = { 0 };
-  guint mask = 0;
+  guint mask = 0, total = 0;
 
   count_stopwords (self, normal, counts);
   for (guint i = 0; i < self->languages->len; i++)
-    if (counts[i] > 0)
-      mask |= 1u << i;
-  return mask;
+    {
+      total += counts[i];
+      if (counts[i] > 0)
+        mask |= 1u << i;
+    }
+  return total >= 4 ? mask : ~0u;
 }
 
 static const char *
@@ -1516,9 +1503,9 @@ analyse (SamSafetyDetector *detector, const char *normal)
           Language *language = g_ptr_array_index (detector->languages, l);
 
           find_hits (language, &sentences[s], s, hits, &n_hits);
-          /* Composed rules follow a language's grammar, so they only read messages that use
-           * some of its common words (or no known word at all, like "kms"). */
-          if (languages == 0 || (languages & language->bit) != 0)
+          /* Composed rules follow a language's grammar, so in a longer message they only read
+           * it when it uses some of the language's common words. */
+          if ((languages & language->bit) != 0)
             find_composed_hits (detector, language, &sentences[s], s, cache, hits, &n_hits);
         }
     }
