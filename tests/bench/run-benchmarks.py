@@ -96,6 +96,15 @@ def bench_store():
     return proc.returncode == 0
 
 
+def bench_recall_speed():
+    """sam_memory_recall over 100,000 facts (median and p95, budget 10 ms) against a plain
+    FTS5 MATCH over the same facts in the same run."""
+    bench = os.path.join(BUILDDIR, "tests", "bench", "bench-recall-speed")
+    proc = subprocess.run([bench], stdout=subprocess.PIPE, text=True)
+    print(proc.stdout, end="")
+    return proc.returncode == 0
+
+
 def bench_streaming():
     """20,000 tokens at 1,000 tokens/s into the real conversation view."""
     exe = os.path.join(BUILDDIR, "tests", "bench", "bench-streaming")
@@ -299,6 +308,7 @@ def main():
         populate_store(home)
         ok &= bench_startup(home, "1,000 conversations / 100,000 messages")
     ok &= bench_store()
+    ok &= bench_recall_speed()
     ok &= bench_streaming()
     ok &= bench_stream_decoder()
     ok &= bench_locomo()

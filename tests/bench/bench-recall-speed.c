@@ -1,0 +1,266 @@
+/* bench-recall-speed.c — recall over 100,000 stored facts: sam_memory_recall for a few dozen
+ * questions, median and 95th percentile against a budget of 10 ms, beside a plain FTS5 MATCH
+ * over the same facts measured in the same run. `bench-recall-speed DB` writes and keeps the
+ * database at DB, to look into.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "companion/sam-memory.h"
+#include "store/sam-memory-store.h"
+#include "store/sam-store-private.h"
+#include "store/sam-store.h"
+
+#define N_FACTS   100000
+#define BATCH     2000
+#define RUNS      7
+#define HITS      8
+#define BUDGET_MS 10.0
+
+static const char *const people[] = {
+  "Anna", "Lukas", "Maria", "Tom", "Sofia", "Jonas", "Lea", "Paul", "Emma", "Noah", "Mia", "Ben",
+};
+static const char *const relations[] = {
+  "sister", "brother", "mother", "father", "friend", "colleague", "neighbour", "cousin", "boss",
+};
+static const char *const activities[] = {
+  "pottery",  "piano",       "guitar",   "running", "swimming", "French", "Spanish",
+  "painting", "photography", "climbing", "yoga",    "baking",   "chess",  "gardening",
+};
+static const char *const places[] = {
+  "Berlin", "Hamburg", "Lyon", "Paris", "Leipzig", "Vienna", "Lisbon", "Rome", "Oslo", "Prague",
+};
+static const char *const things[] = {
+  "green tea",   "black coffee", "sourdough bread", "jazz records",   "old maps", "science fiction",
+  "board games", "spicy food",   "long walks",      "quiet mornings", "the sea",  "crime novels",
+};
+static const char *const months[] = {
+  "January", "February", "March",     "April",   "May",      "June",
+  "July",    "August",   "September", "October", "November", "December",
+};
+
+static char *
+fact_text (GRand *rand)
+{
+  const char *person = people[g_rand_int_range (rand, 0, G_N_ELEMENTS (people))];
+  const char *relation = relations[g_rand_int_range (rand, 0, G_N_ELEMENTS (relations))];
+  const char *activity = activities[g_rand_int_range (rand, 0, G_N_ELEMENTS (activities))];
+  const char *place = places[g_rand_int_range (rand, 0, G_N_ELEMENTS (places))];
+  const char *thing = things[g_rand_int_range (rand, 0, G_N_ELEMENTS (things))];
+  const char *month = months[g_rand_int_range (rand, 0, G_N_ELEMENTS (months))];
+  int         year = g_rand_int_range (rand, 2015, 2027);
+  int         n = g_rand_int_range (rand, 2, 40);
+
+  switch (g_rand_int_range (rand, 0, 6))
+    {
+    case 0:
+      return g_strdup_printf ("In %s %d the user started a %s class in %s.", month, year, activity,
+                              place);
+    case 1:
+      return g_strdup_printf ("%s is the user's %s and lives in %s.", person, relation, place);
+    case 2:
+      return g_strdup_printf ("The user likes %s and dislikes %s.", thing,
+                              things[g_rand_int_range (rand, 0, G_N_ELEMENTS (things))]);
+    case 3:
+      return g_strdup_printf ("In %s %d the user travelled to %s with %s, their %s.", month, year,
+                              place, person, relation);
+    case 4:
+      return g_strdup_printf ("The user has practised %s for %d years.", activity, n);
+    default:
+      return g_strdup_printf ("On %d %s %d the user met %s for %s in %s.", n % 28 + 1, month, year,
+                              person, thing, place);
+    }
+}
+
+static const char *const queries[] = {
+  "When did I start pottery?",
+  "Who is Anna?",
+  "Where does my sister live?",
+  "What do I like to drink?",
+  "When did I travel to Lisbon?",
+  "How long have I played piano?",
+  "Did I go to Rome in March 2019?",
+  "Who is my boss?",
+  "What did I do in Berlin last year?",
+  "Do I like crime novels?",
+  "When did I meet Lukas for coffee?",
+  "Which language am I learning?",
+  "What class did I take in Vienna?",
+  "Who did I travel to Oslo with?",
+  "How many years have I been climbing?",
+  "Where does Maria live?",
+  "What does the user dislike?",
+  "When did I start yoga in Prague?",
+  "Who is my neighbour?",
+  "What happened in October 2024?",
+  "Do I enjoy board games?",
+  "When did I visit Hamburg with my cousin?",
+  "What music do I collect?",
+  "Did I ever try photography?",
+  "Who is Noah?",
+  "Where did I bake sourdough bread?",
+  "How long have I been swimming?",
+  "What did I do with Emma in Paris?",
+  "When did I go to Leipzig in December?",
+  "What food do I like?",
+  "Is chess something I do?",
+  "Who lives in Lyon?",
+  "What did I start in 2021?",
+  "Where did my brother take me?",
+  "Do I prefer the sea or the mountains?",
+  "Which friend lives in Rome?",
+};
+
+static double
+ms_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile (double *values, guint n, double p)
+{
+  guint index;
+
+  qsort (values, n, sizeof *values, compare_doubles);
+  index = (guint) (p * (n - 1) + 0.5);
+  return values[MIN (index, n - 1)];
+}
+
+static void
+populate (SamStore *store)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (6);
+  gint64 now = g_get_real_time ();
+
+  for (guint done = 0; done < N_FACTS; done += BATCH)
+    {
+      g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+      g_autoptr (GError) error = NULL;
+
+      for (guint i = 0; i < BATCH; i++)
+        {
+          g_autofree char *text = fact_text (rand);
+          SamFact         *fact = sam_fact_new (text, "fact");
+
+          fact->created = now - (gint64) g_rand_int_range (rand, 0, 3 * 365) * G_TIME_SPAN_DAY;
+          fact->valid_from = fact->created;
+          fact->importance = g_rand_double_range (rand, 0.1, 1.0);
+          g_ptr_array_add (facts, fact);
+        }
+      if (!sam_store_add_facts (store, facts, NULL, &error))
+        g_error ("%s", error->message);
+    }
+}
+
+/* The baseline: one FTS5 query for the question's words over the facts, best BM25 first. */
+static guint
+plain_match (sqlite3 *db, const char *query)
+{
+  g_auto (GStrv) terms = sam_memory_query_terms (query, NULL, NULL);
+  g_autoptr (GString) expression = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  guint         n = 0;
+
+  for (guint i = 0; terms[i]; i++)
+    g_string_append_printf (expression, "%s\"%s\"", i ? " OR " : "", terms[i]);
+  if (expression->len == 0)
+    return 0;
+
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT f.id, f.text FROM memory_facts_fts "
+                          "JOIN memory_facts f ON f.id = memory_facts_fts.rowid "
+                          "WHERE memory_facts_fts MATCH ?1 AND f.status = 'approved' "
+                          "AND f.valid_to IS NULL ORDER BY bm25 (memory_facts_fts) LIMIT ?2",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s", sqlite3_errmsg (db));
+  sqlite3_bind_text (stmt, 1, expression->str, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, HITS);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    n++;
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr (SamStore) store = NULL;
+  double recall[G_N_ELEMENTS (queries) * RUNS];
+  double match[G_N_ELEMENTS (queries) * RUNS];
+  guint  n = 0;
+  double median, p95, base_median, base_p95;
+  gint64 start;
+
+  if (!(dir = g_dir_make_tmp ("samantha-bench-recall-XXXXXX", &error)))
+    g_error ("%s", error->message);
+  path = argc > 1 ? g_strdup (argv[1]) : g_build_filename (dir, "recall.db", NULL);
+  if (!(store = sam_store_new_for_path (path, &error)))
+    g_error ("%s", error->message);
+
+  start = g_get_monotonic_time ();
+  populate (store);
+  g_print ("recall: wrote %u facts in %.1f s\n", N_FACTS, ms_since (start) / 1000.0);
+
+  /* One pass to warm the page cache and the prepared statements, not measured. */
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autoptr (GPtrArray) hits = sam_memory_recall (store, queries[q], HITS, 0, &error);
+
+      g_assert_no_error (error);
+      plain_match (_sam_store_get_db (store), queries[q]);
+    }
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      for (guint run = 0; run < RUNS; run++, n++)
+        {
+          g_autoptr (GPtrArray) hits = NULL;
+
+          start = g_get_monotonic_time ();
+          hits = sam_memory_recall (store, queries[q], HITS, 0, &error);
+          recall[n] = ms_since (start);
+          g_assert_no_error (error);
+
+          start = g_get_monotonic_time ();
+          plain_match (_sam_store_get_db (store), queries[q]);
+          match[n] = ms_since (start);
+        }
+      if (g_getenv ("BENCH_VERBOSE"))
+        g_print ("recall: \"%s\": %.2f ms, plain MATCH %.2f ms\n", queries[q], recall[n - 1],
+                 match[n - 1]);
+    }
+
+  median = percentile (recall, n, 0.5);
+  p95 = percentile (recall, n, 0.95);
+  base_median = percentile (match, n, 0.5);
+  base_p95 = percentile (match, n, 0.95);
+  g_print ("recall: sam_memory_recall over %u facts, %u questions x %u runs: median %.2f ms, "
+           "p95 %.2f ms (budget %.1f); plain FTS5 MATCH baseline: median %.2f ms, p95 %.2f ms; "
+           "median ratio %.1f\n",
+           N_FACTS, (guint) G_N_ELEMENTS (queries), RUNS, median, p95, BUDGET_MS, base_median,
+           base_p95, median / base_median);
+
+  g_clear_object (&store);
+  command = g_strdup_printf ("rm -rf '%s'", dir);
+  if (system (command) != 0)
+    g_printerr ("could not remove %s\n", dir);
+
+  return p95 <= BUDGET_MS ? 0 : 1;
+}
