@@ -1266,8 +1266,13 @@ part_matches (SamSafetyDetector *self, guint part, const Sentence *sentence, Par
 /* The shortest stretch that holds one match of every part (in order if the rule says so);
  * tries every choice, which stays small: a part rarely matches more than twice a sentence. */
 static gboolean
-find_stretch (
-    const Rule *rule, const PartMatches **parts, guint k, int *choice, int *start, int *end)
+find_stretch (const Rule         *rule,
+              const PartMatches **parts,
+              guint               k,
+              int                *choice,
+              int                *best,
+              int                *start,
+              int                *end)
 {
   gboolean found = FALSE;
 
@@ -1287,12 +1292,13 @@ find_stretch (
         return FALSE;
       *start = lo;
       *end = hi;
+      memcpy (best, choice, k * sizeof (int));
       return TRUE;
     }
   for (int m = 0; m < parts[k]->n; m++)
     {
       choice[k] = m;
-      found |= find_stretch (rule, parts, k + 1, choice, start, end);
+      found |= find_stretch (rule, parts, k + 1, choice, best, start, end);
     }
   return found;
 }
@@ -1310,7 +1316,7 @@ find_composed_hits (SamSafetyDetector *self,
     {
       Rule              *rule = g_ptr_array_index (language->composed, r);
       const PartMatches *parts[16];
-      int                choice[16];
+      int                choice[16], best[16];
       int                start = 0, end = 0;
       gboolean           present = rule->all->len <= G_N_ELEMENTS (parts);
       gboolean           vetoed = FALSE;
@@ -1320,17 +1326,26 @@ find_composed_hits (SamSafetyDetector *self,
           parts[i] = part_matches (self, g_array_index (rule->all, guint, i), sentence, cache);
           present = parts[i]->n > 0;
         }
-      if (!present || !find_stretch (rule, parts, 0, choice, &start, &end))
+      if (!present || !find_stretch (rule, parts, 0, choice, best, &start, &end))
         continue;
 
-      /* A "none" part vetoes the stretch it starts in or just before ("not", "never"). */
+      /* A "none" part vetoes the stretch it starts in, or a word or two around it ("not"). */
       for (guint i = 0; i < rule->none->len && !vetoed; i++)
         {
           const PartMatches *none =
               part_matches (self, g_array_index (rule->none, guint, i), sentence, cache);
 
           for (int m = 0; m < none->n && !vetoed; m++)
-            vetoed = none->start[m] >= start - NONE_REACH && none->start[m] < end + NONE_REACH;
+            {
+              gboolean inside_part = FALSE;
+
+              /* A part may hold the word itself ("no despertar", "nicht mehr da"). */
+              for (guint p = 0; p < rule->all->len && !inside_part; p++)
+                inside_part = none->start[m] >= parts[p]->start[best[p]] &&
+                              none->end[m] <= parts[p]->end[best[p]];
+              vetoed = !inside_part && none->start[m] >= start - NONE_REACH &&
+                       none->start[m] < end + NONE_REACH;
+            }
         }
       if (vetoed)
         continue;
@@ -1540,6 +1555,15 @@ analyse (SamSafetyDetector *detector, const char *normal)
         continue;
       for (guint k = 0; k < h && !seen; k++)
         seen = !hits[k].cancelled && hits[k].rule == hits[h].rule;
+      /* The same words read as two languages ("suicide" is English and French) are one
+       * sign: only the stronger reading counts. */
+      for (guint k = 0; k < n_hits && !seen; k++)
+        seen = k != h && !hits[k].cancelled && !hits[k].rule->cue &&
+               hits[k].rule->language != hits[h].rule->language &&
+               hits[k].sentence == hits[h].sentence && hits[k].start < hits[h].end &&
+               hits[h].start < hits[k].end &&
+               (hits[k].rule->strength > hits[h].rule->strength ||
+                (hits[k].rule->strength == hits[h].rule->strength && k < h));
       if (seen)
         continue;
 
