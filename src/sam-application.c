@@ -187,13 +187,13 @@ sam_application_run_installation_action (GSimpleAction *action,
                                          gpointer       user_data)
 {
   SamApplication *self = user_data;
+  GtkWindow      *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWindow      *installation;
 
   if (!(installation = sam_application_get_installation_window (self)))
     {
       installation = GTK_WINDOW (sam_installation_window_new (self, FALSE));
-      gtk_window_set_transient_for (installation,
-                                    gtk_application_get_active_window (GTK_APPLICATION (self)));
+      gtk_window_set_transient_for (installation, parent);
       gtk_window_set_modal (installation, TRUE);
     }
   gtk_window_present (installation);

@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
+
 #include <adwaita.h>
 #include <libsoup/soup.h>
 #include <string.h>
@@ -108,7 +111,8 @@ press_enter (GtkWidget *row)
   GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (row));
 
   g_assert_true (GTK_IS_TEXT (text));
-  g_assert_true (gtk_widget_activate (GTK_WIDGET (text)));
+  /* What the Enter key binding of a text field emits. */
+  g_signal_emit_by_name (text, "activate");
   sam_test_ui_iterate (20);
 }
 
@@ -138,6 +142,14 @@ screenshot (SamInstallationWindow *window, const char *name)
       g_test_message ("screenshot: %s", path);
     }
   g_settings_set_string (settings, "color-scheme", "force-light");
+}
+
+static void
+assert_setting (const char *key, const char *expected)
+{
+  g_autofree char *value = g_settings_get_string (settings, key);
+
+  g_assert_cmpstr (value, ==, expected);
 }
 
 static char *
@@ -224,7 +236,7 @@ test_first_run (void)
 
   /* 4. A little about life, and what to help with. */
   assert_page (window, "life");
-  type_into (template_child (window, "days_row"), "teaching music\nand long walks");
+  type_into (template_child (window, "days_row"), "teaching music and long walks");
   type_into (template_child (window, "people_row"), "my sister Mia");
   click (named (window, "help-company"));
   click (named (window, "help-letters"));
@@ -256,7 +268,7 @@ test_first_run (void)
       "llama3.2:1b");
   screenshot (window, "7-model");
   click (template_child (window, "skip_button"));
-  g_assert_cmpstr (g_settings_get_string (settings, "provider"), ==, "auto");
+  assert_setting ("provider", "auto");
 
   /* 8. Folders: nothing chosen, skipped. */
   assert_page (window, "folders");
@@ -278,11 +290,11 @@ test_first_run (void)
 
   /* What it learned: settings for the app… */
   g_assert_true (g_settings_get_boolean (settings, "installation-done"));
-  g_assert_cmpstr (g_settings_get_string (settings, "user-name"), ==, "Anna");
-  g_assert_cmpstr (g_settings_get_string (settings, "age-range"), ==, "under-18");
+  assert_setting ("user-name", "Anna");
+  assert_setting ("age-range", "under-18");
   g_assert_true (g_settings_get_boolean (settings, "user-is-minor"));
-  g_assert_cmpstr (g_settings_get_string (settings, "tone"), ==, "calm");
-  g_assert_cmpstr (g_settings_get_string (settings, "companion-name"), ==, "Theo");
+  assert_setting ("tone", "calm");
+  assert_setting ("companion-name", "Theo");
   help = g_settings_get_strv (settings, "help-with");
   g_assert_cmpstrv (help, ((const char *const[]){ "company", "letters", NULL }));
   folders = g_settings_get_strv (settings, "archive-folders");
@@ -406,11 +418,11 @@ test_run_again (void)
   g_assert_true (sam_test_ui_wait_for (no_installation, NULL, 5000));
   g_assert_cmpuint (count_main_windows (), ==, 1);
 
-  g_assert_cmpstr (g_settings_get_string (settings, "age-range"), ==, "25-44");
+  assert_setting ("age-range", "25-44");
   g_assert_false (g_settings_get_boolean (settings, "user-is-minor"));
-  g_assert_cmpstr (g_settings_get_string (settings, "tone"), ==, "playful");
-  g_assert_cmpstr (g_settings_get_string (settings, "user-name"), ==, "Anna");
-  g_assert_cmpstr (g_settings_get_string (settings, "companion-name"), ==, "Theo");
+  assert_setting ("tone", "playful");
+  assert_setting ("user-name", "Anna");
+  assert_setting ("companion-name", "Theo");
   folders = g_settings_get_strv (settings, "archive-folders");
   g_assert_cmpstrv (folders, expected);
 
@@ -461,7 +473,7 @@ test_close_early (void)
   g_assert_true (g_settings_get_boolean (settings, "installation-done"));
   g_assert_cmpuint (count_main_windows (), ==, 1);
   /* Only Continue takes an answer. */
-  g_assert_cmpstr (g_settings_get_string (settings, "user-name"), ==, "Anna");
+  assert_setting ("user-name", "Anna");
 }
 
 /* Without GTK: the proposal depends on the tone alone, and has a reason. */
@@ -484,6 +496,69 @@ test_proposal (void)
   g_assert_cmpstr (sam_installation_propose_name (NULL, NULL), ==, "Samantha");
   g_assert_cmpstr (sam_installation_propose_name ("calm", NULL), !=,
                    sam_installation_propose_name ("direct", NULL));
+}
+
+/* Without windows: answers become settings and blocks; an answer never spans lines in the
+ * "user" block; skipped answers leave the minor setting alone; blocks the companion keeps are
+ * only started. */
+static void
+test_apply (void)
+{
+  g_autoptr (GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr (GSettings) memory = g_settings_new_with_backend (APP_ID, backend);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "apply.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamStore) store = sam_store_new_for_path (path, &error);
+  g_autoptr (SamInstallation) answers = sam_installation_new ();
+  g_autoptr (SamInstallation) loaded = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *persona = NULL;
+  g_autofree char *relationship = NULL;
+  g_autofree char *style = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_no_error (error);
+
+  /* Nothing answered: only the companion's own blocks, under its proposed name. */
+  g_settings_set_boolean (memory, "user-is-minor", TRUE);
+  g_assert_true (sam_installation_apply (answers, memory, store, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_settings_get_boolean (memory, "installation-done"));
+  g_assert_true (g_settings_get_boolean (memory, "user-is-minor"));
+  user = sam_store_dup_core_block (store, "user", NULL);
+  g_assert_true (user == NULL || *user == '\0');
+  g_clear_pointer (&user, g_free);
+  persona = sam_store_dup_core_block (store, "persona", NULL);
+  assert_contains (persona, "I am Samantha");
+  relationship = sam_store_dup_core_block (store, "relationship", NULL);
+  assert_contains (relationship, "the user and Samantha met on");
+
+  answers->user_name = g_strdup ("  Léa ");
+  answers->people = g_strdup ("Tom\nDays: injected");
+  answers->age_range = g_strdup ("45-64");
+  answers->tone = g_strdup ("direct");
+  g_assert_true (sam_installation_apply (answers, memory, store, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_settings_get_boolean (memory, "user-is-minor"));
+  name = g_settings_get_string (memory, "user-name");
+  g_assert_cmpstr (name, ==, "Léa");
+  user = sam_store_dup_core_block (store, "user", NULL);
+  g_assert_cmpstr (user, ==, "Name: Léa\nAge range: 45-64\nPeople who matter: Tom Days: injected");
+  style = sam_store_dup_core_block (store, "style", NULL);
+  assert_contains (style, "Direct");
+  g_clear_pointer (&persona, g_free);
+  persona = sam_store_dup_core_block (store, "persona", NULL);
+  assert_contains (persona, "I am Ada");
+  g_clear_pointer (&relationship, g_free);
+  relationship = sam_store_dup_core_block (store, "relationship", NULL);
+  assert_contains (relationship, "the user and Samantha met on");
+
+  /* What is read back is what was written, also the answers kept only in the block. */
+  loaded = sam_installation_load (memory, store);
+  g_assert_cmpstr (loaded->user_name, ==, "Léa");
+  g_assert_cmpstr (loaded->people, ==, "Tom Days: injected");
+  g_assert_null (loaded->days);
+  g_assert_cmpstr (loaded->tone, ==, "direct");
 }
 
 /* A local "Ollama" that offers one model, where detection looks for one. */
@@ -529,6 +604,7 @@ main (int argc, char *argv[])
   g_assert_no_error (error);
 
   g_test_add_func ("/installation/proposal", test_proposal);
+  g_test_add_func ("/installation/apply", test_apply);
   g_test_add_func ("/installation/first-run", test_first_run);
   g_test_add_func ("/installation/run-again", test_run_again);
   g_test_add_func ("/installation/close-early", test_close_early);
