@@ -10,6 +10,8 @@
 #include "sam-application.h"
 #include "sam-test-ui.h"
 #include "sam-test-util.h"
+#include "companion/sam-chat.h"
+#include "ui/sam-chat-view.h"
 #include "ui/sam-preferences-window.h"
 #include "ui/sam-window.h"
 
@@ -157,6 +159,44 @@ test_window_search_action (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.toggle-search", NULL));
   g_assert_false (gtk_search_bar_get_search_mode (search_bar));
   g_assert_false (gtk_toggle_button_get_active (search_button));
+}
+
+/* New Temporary Conversation opens a conversation that remembers nothing, from the menu or
+ * Ctrl+Shift+N. */
+static void
+test_window_temporary_conversation (void)
+{
+  SamWindow       *window = open_main_window ();
+  GtkMenuButton   *menu_button = GTK_MENU_BUTTON (template_child (window, "primary_menu_button"));
+  GMenuModel      *menu = gtk_menu_button_get_menu_model (menu_button);
+  SamConversation *conversation;
+  gboolean         in_menu = FALSE;
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      for (int j = 0; section && j < g_menu_model_get_n_items (section); j++)
+        {
+          g_autofree char *action = NULL;
+
+          if (g_menu_model_get_item_attribute (section, j, G_MENU_ATTRIBUTE_ACTION, "s", &action) &&
+              g_str_equal (action, "win.new-temporary-conversation"))
+            in_menu = TRUE;
+        }
+    }
+  g_assert_true (in_menu);
+
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.new-temporary-conversation", NULL));
+  conversation =
+      sam_chat_get_conversation (sam_chat_view_get_chat (sam_window_get_chat_view (window)));
+  g_assert_cmpint (sam_conversation_get_kind (conversation), ==, SAM_CONVERSATION_KIND_TEMPORARY);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  conversation =
+      sam_chat_get_conversation (sam_chat_view_get_chat (sam_window_get_chat_view (window)));
+  g_assert_cmpint (sam_conversation_get_kind (conversation), ==, SAM_CONVERSATION_KIND_NORMAL);
 }
 
 static void
@@ -318,6 +358,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/window/first-draw", test_window_first_draw);
   g_test_add_func ("/ui/window/accessibility", test_window_accessibility);
   g_test_add_func ("/ui/window/search-action", test_window_search_action);
+  g_test_add_func ("/ui/window/temporary-conversation", test_window_temporary_conversation);
   g_test_add_func ("/ui/window/app-actions", test_window_app_actions);
   g_test_add_func ("/ui/window/style-preference", test_window_style_preference);
   g_test_add_func ("/ui/window/adaptive", test_window_adaptive);

@@ -421,18 +421,22 @@ toggle_search_action (GtkWidget *widget, const char *action_name, GVariant *para
     gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* win.new-conversation, and win.new-temporary-conversation: one that remembers nothing and
+ * teaches the companion nothing (recall leaves it out, no facts or summary come from it). */
 static void
 new_conversation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   SamWindow *self = SAM_WINDOW (widget);
   g_autoptr (GError) error = NULL;
   g_autoptr (SamConversation) conversation = NULL;
+  gboolean temporary = g_str_equal (action_name, "win.new-temporary-conversation");
 
   if (self->store == NULL)
     return;
 
-  if (!(conversation = sam_store_create_conversation (self->store, _ ("New Conversation"),
-                                                      SAM_CONVERSATION_KIND_NORMAL, &error)))
+  if (!(conversation = sam_store_create_conversation (
+            self->store, temporary ? _ ("Temporary Conversation") : _ ("New Conversation"),
+            temporary ? SAM_CONVERSATION_KIND_TEMPORARY : SAM_CONVERSATION_KIND_NORMAL, &error)))
     {
       show_error_toast (self, error);
       return;
@@ -440,6 +444,9 @@ new_conversation_action (GtkWidget *widget, const char *action_name, GVariant *p
 
   sam_window_select_conversation (self, sam_conversation_get_id (conversation));
   sam_chat_view_focus_composer (self->chat_view);
+  if (temporary)
+    sam_window_add_toast (self, adw_toast_new (_ ("Temporary conversation: Samantha uses no "
+                                                  "memories here and remembers nothing from it.")));
 }
 
 static void
@@ -811,6 +818,8 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-search", NULL, toggle_search_action);
   gtk_widget_class_install_action (widget_class, "win.new-conversation", NULL,
                                    new_conversation_action);
+  gtk_widget_class_install_action (widget_class, "win.new-temporary-conversation", NULL,
+                                   new_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.rename-conversation", NULL,
                                    rename_conversation_action);
   gtk_widget_class_install_action (widget_class, "win.delete-conversation", NULL,
@@ -823,6 +832,8 @@ sam_window_class_init (SamWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-conversation", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_N, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.new-temporary-conversation", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.rename-conversation",
                                        NULL);
 }
@@ -892,6 +903,7 @@ sam_window_load (SamWindow *self)
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->content_stack, "error");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-conversation", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-temporary-conversation", FALSE);
       update_conversation_actions (self);
       return;
     }
