@@ -482,6 +482,9 @@ go_to (SamInstallationWindow *self, Page page)
                                                    : _ ("_Continue"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "installation.back", !first);
 
+  /* Tab stays on the page on screen. */
+  for (guint i = 0; i < N_PAGES; i++)
+    gtk_widget_set_can_focus (page_widget (self, i), i == page);
   adw_carousel_scroll_to (self->carousel, page_widget (self, page), TRUE);
   focus_page (self);
 }
