@@ -365,14 +365,15 @@ test_recall_ranking (void)
     g_assert_cmpint (hit->time, ==, (gint64) 1689400030 * G_USEC_PER_SEC);
   }
 
-  /* The turns next to the one that names the subject come up too, though they share no
-   * word with the question: an answer often sits there. */
+  /* The turns up to two away from the one that names the subject come up too, though they
+   * share no word with the question: an answer often sits there. */
   {
     g_autoptr (GPtrArray) hits = recall (store, "camping trip", 0);
     g_assert_cmpint (find_hit (hits, "camping with the kids"), ==, 0);
     g_assert_cmpint (find_hit (hits, "What did you do there?"), >, 0);
     g_assert_cmpint (find_hit (hits, "how was your weekend"), >, 0);
-    g_assert_cmpuint (hits->len, ==, 3);
+    g_assert_cmpint (find_hit (hits, "roasted marshmallows"), >, 0);
+    g_assert_cmpuint (hits->len, ==, 4);
   }
 
   /* Prefixes and stems: "potter" finds pottery; a possessive finds the name. */
@@ -432,6 +433,98 @@ test_recall_ranking (void)
     g_assert_nonnull (strstr (block, "(from the file /home/u/letters/mum.txt)"));
     g_assert_nonnull (strstr (block, "(conversation “Pottery”)"));
     g_assert_null (sam_memory_format_for_prompt (NULL, 2000));
+  }
+}
+
+/* How a conversation is shaped bears on recall: the reply to a question, who speaks, the
+ * conversation as a whole, the day. Each case is built so that without the rule the other
+ * message would win (it is shorter or newer). */
+static void
+test_recall_conversation_shape (void)
+{
+  /* The reply to a question that names the subject is its answer. */
+  {
+    static const char *const asked[] = {
+      "Do you still go running with your dad on weekends?",
+      "Yes, three times a week.",
+      NULL,
+    };
+    static const char *const told[] = {
+      "I went running with my dad.",
+      "That sounds nice.",
+      NULL,
+    };
+    g_autoptr (SamStore) store = new_store (NULL);
+    g_autoptr (SamConversation) first = add_conversation (store, "Asked", asked, 1689400000);
+    g_autoptr (SamConversation) second = add_conversation (store, "Told", told, 1689500000);
+    g_autoptr (GPtrArray) hits = recall (store, "running with dad", 0);
+
+    g_assert_cmpint (find_hit (hits, "three times a week"), >=, 0);
+    g_assert_cmpint (find_hit (hits, "three times a week"), <, find_hit (hits, "sounds nice"));
+  }
+
+  /* A message labelled with the name of its speaker ("Anna: …") is what that person said. */
+  {
+    static const char *const transcript[] = {
+      "Anna: I painted a horse in the old barn yesterday afternoon.",
+      "Ben: Anna, I painted a lake.",
+      NULL,
+    };
+    g_autoptr (SamStore) store = new_store (NULL);
+    g_autoptr (SamConversation) conversation =
+        add_conversation (store, "Painting", transcript, 1689400000);
+    g_autoptr (GPtrArray) hits = recall (store, "What did Anna paint?", 0);
+
+    g_assert_cmpint (find_hit (hits, "a horse"), ==, 0);
+    g_assert_cmpint (find_hit (hits, "a lake"), ==, 1);
+  }
+
+  /* The conversation that talks about more of the question lifts its messages. */
+  {
+    static const char *const class[] = {
+      "The glaze on my vase cracked in the kiln again last night.",
+      "Oh no.",
+      "Anyway.",
+      "Let us talk about dinner.",
+      "Pasta sounds good.",
+      "My pottery teacher says it takes practice.",
+      NULL,
+    };
+    static const char *const shop[] = {
+      "The glaze is blue.",
+      "Nice.",
+      NULL,
+    };
+    g_autoptr (SamStore) store = new_store (NULL);
+    g_autoptr (SamConversation) first = add_conversation (store, "Class", class, 1689400000);
+    g_autoptr (SamConversation) second = add_conversation (store, "Shop", shop, 1689500000);
+    g_autoptr (GPtrArray) hits = recall (store, "glaze pottery teacher", 0);
+
+    g_assert_cmpint (find_hit (hits, "vase cracked"), >=, 0);
+    g_assert_cmpint (find_hit (hits, "vase cracked"), <, find_hit (hits, "glaze is blue"));
+  }
+
+  /* A day in the question ("on 15 July", "July 15th") prefers what was said that day. */
+  {
+    static const char *const early[] = { "I baked an apple pie for the neighbours.", NULL };
+    static const char *const later[] = { "I baked bread.", NULL };
+    g_autoptr (SamStore) store = new_store (NULL);
+    /* 2023-07-15 and 2023-07-20 (UTC). */
+    g_autoptr (SamConversation) first = add_conversation (store, "Pie", early, 1689400000);
+    g_autoptr (SamConversation) second = add_conversation (store, "Bread", later, 1689850000);
+
+    {
+      g_autoptr (GPtrArray) hits = recall (store, "What did I bake on 15 July, 2023?", 0);
+      g_assert_cmpint (find_hit (hits, "apple pie"), ==, 0);
+    }
+    {
+      g_autoptr (GPtrArray) hits = recall (store, "What did I bake on July 15th?", 0);
+      g_assert_cmpint (find_hit (hits, "apple pie"), ==, 0);
+    }
+    {
+      g_autoptr (GPtrArray) hits = recall (store, "What did I bake in July?", 0);
+      g_assert_cmpint (find_hit (hits, "bread"), ==, 0);
+    }
   }
 }
 
@@ -590,6 +683,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/memory/core-blocks", test_core_blocks);
   g_test_add_func ("/memory/forget-really-deletes", test_forget_really_deletes);
   g_test_add_func ("/memory/recall-ranking", test_recall_ranking);
+  g_test_add_func ("/memory/recall-conversation-shape", test_recall_conversation_shape);
   g_test_add_func ("/memory/command-line", test_command_line);
   g_test_add_func ("/memory/memory-in-turn", test_memory_in_turn);
 

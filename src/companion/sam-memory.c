@@ -8,12 +8,13 @@
  *    each candidate knows its BM25 sum and how many of the terms it has.
  * 2. Within each source (facts, messages, archive chunks) a candidate scores its BM25 sum
  *    times the square root of the share of terms it matched. A message also takes part of
- *    the score of the messages just before and after it (an answer often sits next to the
- *    turn that names the subject), more from a turn that asks a question (the reply answers
- *    it), and the score of its conversation taken as one passage: the best BM25 of each
- *    term among its messages (the conversation that talks about the subject). It is boosted
- *    when its date is the one asked about ("in May 2023"), more so for a day ("on 7 July").
- *    Facts weigh by importance. Recent things weigh slightly more.
+ *    the score of the messages up to two before and after it (an answer often sits next to
+ *    the turn that names the subject), more from a turn that asks a question (the reply
+ *    answers it), and the score of its conversation taken as one passage: the best BM25 of
+ *    each term among its messages (the conversation that talks about the subject). A message
+ *    labelled with the name of its speaker ("Anna: …") counts double when the question names
+ *    that person. It is boosted when its date is the one asked about ("in May 2023"), more
+ *    so for a day ("on 7 July"). Facts weigh by importance. Recent things weigh slightly more.
  * 3. The three ranked lists are fused by reciprocal rank.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -35,16 +36,21 @@
 
 /* Candidates each term may bring from each source. */
 #define TERM_LIMIT 500
-/* Messages whose neighbours are looked at. */
+/* Messages whose neighbours are looked at, and how far on each side. */
 #define NEIGHBOUR_CANDIDATES 300
-#define NEIGHBOUR_WEIGHT     0.3
-#define ASKED_WEIGHT         0.6
-#define SESSION_WEIGHT       0.3
-#define DATE_BOOST           1.3
-#define DAY_BOOST            3.0
-#define RECENCY_WEIGHT       0.1
-#define RECENCY_SCALE_DAYS   365.0
-#define RRF_K                60.0
+#define NEIGHBOUR_RADIUS     2
+/* What a message lends to the messages next to it (the reply to a question gets more) and
+ * to those two away. */
+#define NEIGHBOUR_WEIGHT   0.3
+#define ASKED_WEIGHT       0.6
+#define FAR_WEIGHT         0.2
+#define SPEAKER_BOOST      2.0
+#define SESSION_WEIGHT     0.3
+#define DATE_BOOST         1.3
+#define DAY_BOOST          3.0
+#define RECENCY_WEIGHT     0.1
+#define RECENCY_SCALE_DAYS 365.0
+#define RRF_K              60.0
 
 /* English function words and question phrasing, plus the plainest German and French ones
  * (none of which is also an English content word). */
@@ -260,6 +266,7 @@ typedef struct
   double   bm25;
   guint    terms;
   gboolean asks;
+  gboolean speaks;
   double   importance;
   double   base;
   double   lent;
@@ -285,6 +292,19 @@ compare_candidates (gconstpointer a, gconstpointer b)
   if (x->time != y->time)
     return x->time < y->time ? 1 : -1;
   return x->id < y->id ? 1 : (x->id > y->id ? -1 : 0);
+}
+
+/* Whether LABEL ("Anna" in "Anna: …") is one of TERMS: a message said by someone the
+ * question names ("What did Anna paint?"). */
+static gboolean
+speaker_named (const char *label, GStrv terms)
+{
+  g_autofree char *folded = NULL;
+
+  if (*label == '\0' || !g_utf8_validate (label, -1, NULL))
+    return FALSE;
+  folded = g_utf8_strdown (label, -1);
+  return g_strv_contains ((const char *const *) terms, g_strstrip (folded));
 }
 
 /* BM25 per term, summed per candidate, in a table id → Candidate. SESSIONS, when given,
@@ -324,6 +344,7 @@ gather (SamStore       *store,
               candidate->time = match->time;
               candidate->importance = match->importance;
               candidate->asks = match->asks;
+              candidate->speaks = speaker_named (match->speaker, terms);
               g_hash_table_insert (candidates, &candidate->id, candidate);
             }
           candidate->bm25 += match->score;
@@ -475,7 +496,7 @@ rank_source (SamStore       *store,
              SamMemorySource source,
              GHashTable     *candidates,
              GHashTable     *sessions,
-             guint           n_terms,
+             GStrv           terms,
              GArray         *months,
              GArray         *years,
              GArray         *days,
@@ -483,6 +504,7 @@ rank_source (SamStore       *store,
 {
   g_autoptr (GPtrArray) ranked = g_ptr_array_new ();
   g_autoptr (GPtrArray) extra = g_ptr_array_new ();
+  guint          n_terms = g_strv_length (terms);
   gint64         now = g_get_real_time ();
   GHashTableIter iter;
   Candidate     *candidate;
@@ -502,24 +524,36 @@ rank_source (SamStore       *store,
       for (guint i = 0; i < MIN (ranked->len, NEIGHBOUR_CANDIDATES); i++)
         {
           Candidate *c = g_ptr_array_index (ranked, i);
-          gint64     around[2] = { 0, 0 };
+          g_autoptr (GArray) window = NULL;
 
-          if (!sam_store_get_message_neighbours (store, c->id, &around[0], &around[1], error))
+          if (!(window =
+                    sam_store_get_message_window (store, c->group, c->id, NEIGHBOUR_RADIUS, error)))
             return NULL;
-          for (guint k = 0; k < 2; k++)
+          for (guint k = 0; k < window->len; k++)
             {
-              Candidate *neighbour;
-              /* A question is answered in the turn after it. */
-              double weight = k == 1 && c->asks ? ASKED_WEIGHT : NEIGHBOUR_WEIGHT;
+              SamMemoryMatch *around = &g_array_index (window, SamMemoryMatch, k);
+              gboolean        after = k >= NEIGHBOUR_RADIUS;
+              guint           distance = k % NEIGHBOUR_RADIUS + 1;
+              Candidate      *neighbour;
+              double          weight;
 
-              if (around[k] == 0)
+              if (around->id == 0)
                 continue;
-              if (!(neighbour = g_hash_table_lookup (candidates, &around[k])))
+              /* A question is answered in the turn after it. */
+              if (distance > 1)
+                weight = FAR_WEIGHT;
+              else if (after && c->asks)
+                weight = ASKED_WEIGHT;
+              else
+                weight = NEIGHBOUR_WEIGHT;
+              if (!(neighbour = g_hash_table_lookup (candidates, &around->id)))
                 {
                   neighbour = g_new0 (Candidate, 1);
-                  neighbour->id = around[k];
-                  neighbour->group = c->group;
-                  neighbour->time = c->time;
+                  neighbour->id = around->id;
+                  neighbour->group = around->group;
+                  neighbour->time = around->time;
+                  neighbour->asks = around->asks;
+                  neighbour->speaks = speaker_named (around->speaker, terms);
                   neighbour->importance = 0.5;
                   g_hash_table_insert (candidates, &neighbour->id, neighbour);
                   g_ptr_array_add (extra, neighbour);
@@ -536,6 +570,8 @@ rank_source (SamStore       *store,
           double    *best = g_hash_table_lookup (sessions, &c->group);
 
           c->score = c->base + c->lent;
+          if (c->speaks)
+            c->score *= SPEAKER_BOOST;
           /* The conversation's weight: how well its best turn for each term covers the
            * question, like BM25 over the conversation as one passage. */
           for (guint t = 0; best && t < n_terms; t++)
@@ -672,7 +708,7 @@ sam_memory_recall (
                                  sources[s] == SAM_MEMORY_SOURCE_MESSAGE ? sessions : NULL, error)))
         return NULL;
       g_ptr_array_add (tables, candidates);
-      if (!(ranked = rank_source (store, sources[s], candidates, sessions, n_terms, months, years,
+      if (!(ranked = rank_source (store, sources[s], candidates, sessions, terms, months, years,
                                   days, error)))
         return NULL;
 

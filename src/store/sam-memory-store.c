@@ -572,12 +572,17 @@ sam_store_get_chunk (
 
 /* Recall's candidates */
 
-#define MATCH_MESSAGES_SQL                                                       \
-  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5, "       \
-  "  instr (m.content, '?') > 0 "                                                \
-  "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "              \
-  "JOIN conversations c ON c.id = m.conversation_id "                            \
-  "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' " \
+/* A message's question mark and speaker label ("Anna" in "Anna: …"), for recall. */
+#define MESSAGE_SHAPE_COLUMNS \
+  "instr (m.content, '?') > 0, substr (m.content, 1, instr (substr (m.content, 1, 32), ':') - 1)"
+
+#define WINDOW_COLUMNS "m.id, m.conversation_id, m.created, 0, 0.5, " MESSAGE_SHAPE_COLUMNS
+
+#define MATCH_MESSAGES_SQL                                                                       \
+  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5, " MESSAGE_SHAPE_COLUMNS \
+  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "                             \
+  "JOIN conversations c ON c.id = m.conversation_id "                                            \
+  "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' "                 \
   "ORDER BY bm25 (messages_fts) LIMIT ?2"
 
 #define MATCH_FACTS_SQL                                                               \
@@ -592,6 +597,21 @@ sam_store_get_chunk (
   "FROM archive_chunks_fts JOIN archive_chunks a ON a.id = archive_chunks_fts.rowid "  \
   "WHERE archive_chunks_fts MATCH ?1 "                                                 \
   "ORDER BY bm25 (archive_chunks_fts) LIMIT ?2"
+
+static void
+read_match (sqlite3_stmt *stmt, SamMemoryMatch *match)
+{
+  *match = (SamMemoryMatch){
+    .id = sqlite3_column_int64 (stmt, 0),
+    .group = sqlite3_column_int64 (stmt, 1),
+    .time = sqlite3_column_int64 (stmt, 2),
+    .score = sqlite3_column_double (stmt, 3),
+    .importance = sqlite3_column_double (stmt, 4),
+    .asks = sqlite3_column_count (stmt) > 5 && sqlite3_column_int (stmt, 5),
+  };
+  if (sqlite3_column_count (stmt) > 6 && sqlite3_column_text (stmt, 6))
+    g_strlcpy (match->speaker, (const char *) sqlite3_column_text (stmt, 6), sizeof match->speaker);
+}
 
 GArray *
 sam_store_match_memory (
@@ -625,14 +645,9 @@ sam_store_match_memory (
   sqlite3_bind_int64 (stmt, 2, limit ? limit : G_MAXINT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      SamMemoryMatch match = {
-        .id = sqlite3_column_int64 (stmt, 0),
-        .group = sqlite3_column_int64 (stmt, 1),
-        .time = sqlite3_column_int64 (stmt, 2),
-        .score = sqlite3_column_double (stmt, 3),
-        .importance = sqlite3_column_double (stmt, 4),
-        .asks = sqlite3_column_count (stmt) > 5 && sqlite3_column_int (stmt, 5),
-      };
+      SamMemoryMatch match;
+
+      read_match (stmt, &match);
       g_array_append_val (matches, match);
     }
   if (rc != SQLITE_DONE)
@@ -736,4 +751,50 @@ sam_store_set_summary (SamStore   *self,
   sqlite3_bind_int64 (stmt, 3, through_message_id);
   sqlite3_bind_int64 (stmt, 4, g_get_real_time ());
   return step_done (self, stmt, "save a conversation summary", error);
+}
+
+GArray *
+sam_store_get_message_window (
+    SamStore *self, gint64 conversation, gint64 id, guint radius, GError **error)
+{
+  g_autoptr (GArray) window = g_array_sized_new (FALSE, TRUE, sizeof (SamMemoryMatch), 2 * radius);
+  g_auto (SamCachedStmt) stmt = NULL;
+  guint before = 0, after = 0;
+  int   rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  g_array_set_size (window, 2 * radius);
+  if (!(stmt = _sam_store_prepare (self,
+                                   "SELECT * FROM (SELECT " WINDOW_COLUMNS " FROM messages m "
+                                   "  WHERE conversation_id = ?1 AND id < ?2 "
+                                   "  ORDER BY id DESC LIMIT ?3) "
+                                   "UNION ALL "
+                                   "SELECT * FROM (SELECT " WINDOW_COLUMNS " FROM messages m "
+                                   "  WHERE conversation_id = ?1 AND id > ?2 "
+                                   "  ORDER BY id LIMIT ?3)",
+                                   error)))
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, conversation);
+  sqlite3_bind_int64 (stmt, 2, id);
+  sqlite3_bind_int64 (stmt, 3, radius);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64          other = sqlite3_column_int64 (stmt, 0);
+      SamMemoryMatch *match;
+
+      if (other < id && before < radius)
+        match = &g_array_index (window, SamMemoryMatch, before++);
+      else if (other > id && after < radius)
+        match = &g_array_index (window, SamMemoryMatch, radius + after++);
+      else
+        continue;
+      read_match (stmt, match);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "read a conversation");
+      return NULL;
+    }
+  return g_steal_pointer (&window);
 }

@@ -96,11 +96,13 @@ typedef enum
 typedef struct
 {
   gint64   id;
-  gint64   group;      /* conversation id for messages and facts, 0 otherwise */
-  gint64   time;       /* when it was said or learned */
-  double   score;      /* BM25, higher is better */
-  double   importance; /* facts: 0 … 1 (1 when pinned); others 0.5 */
-  gboolean asks;       /* messages: the text asks a question */
+  gint64   group;       /* conversation id for messages and facts, 0 otherwise */
+  gint64   time;        /* when it was said or learned */
+  double   score;       /* BM25, higher is better */
+  double   importance;  /* facts: 0 … 1 (1 when pinned); others 0.5 */
+  gboolean asks;        /* messages: the text asks a question */
+  char     speaker[32]; /* messages: the label before a colon that opens the text
+                         * ("Anna: …"), empty when there is none */
 } SamMemoryMatch;
 
 /* The LIMIT best matches of FTS5 EXPRESSION (FTS syntax: the caller quotes user text) in
@@ -112,6 +114,12 @@ GArray *sam_store_match_memory (
 /* The messages before and after message ID in its conversation (0 where there is none). */
 gboolean sam_store_get_message_neighbours (
     SamStore *self, gint64 id, gint64 *previous, gint64 *next, GError **error);
+
+/* The RADIUS messages before message ID in CONVERSATION, nearest first, then the RADIUS
+ * after it, nearest first: a GArray of 2 × RADIUS SamMemoryMatch without a score (id 0
+ * where there is none). */
+GArray *sam_store_get_message_window (
+    SamStore *self, gint64 conversation, gint64 id, guint radius, GError **error);
 
 /* Text and source of a chunk. */
 gboolean sam_store_get_chunk (
