@@ -216,8 +216,10 @@ test_first_run (void)
   screenshot (window, "1-welcome");
   click (next);
 
-  /* 2. The user's name, ended with Enter. */
+  /* 2. The user's name, ended with Enter; the field has the keyboard. */
   assert_page (window, "name");
+  g_assert_true (gtk_widget_is_ancestor (gtk_window_get_focus (GTK_WINDOW (window)),
+                                         template_child (window, "user_name_row")));
   g_assert_true (gtk_widget_get_visible (template_child (window, "skip_button")));
   type_into (template_child (window, "user_name_row"), "Anna");
   screenshot (window, "2-name");
@@ -243,7 +245,12 @@ test_first_run (void)
   screenshot (window, "4-life");
   click (next);
 
-  /* 5. Tone. */
+  /* 5. Tone; Back (Alt+Left) keeps what was answered, Skip (Alt+Right) moves on. */
+  assert_page (window, "tone");
+  gtk_widget_activate_action (GTK_WIDGET (window), "installation.back", NULL);
+  assert_page (window, "life");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (named (window, "help-letters"))));
+  gtk_widget_activate_action (GTK_WIDGET (window), "installation.skip", NULL);
   assert_page (window, "tone");
   click (named (window, "tone-calm"));
   screenshot (window, "5-tone");
