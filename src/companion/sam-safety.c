@@ -1555,11 +1555,12 @@ analyse (SamSafetyDetector *detector, const char *normal)
         continue;
       for (guint k = 0; k < h && !seen; k++)
         seen = !hits[k].cancelled && hits[k].rule == hits[h].rule;
-      /* The same words read as two languages ("suicide" is English and French) are one
-       * sign: only the stronger reading counts. */
+      /* The same words read as two languages ("suicide" is English and French), or by a
+       * written rule and a composed one, are one sign: only the stronger reading counts. */
       for (guint k = 0; k < n_hits && !seen; k++)
         seen = k != h && !hits[k].cancelled && !hits[k].rule->cue &&
-               hits[k].rule->language != hits[h].rule->language &&
+               (hits[k].rule->language != hits[h].rule->language ||
+                (hits[k].rule->all == NULL) != (hits[h].rule->all == NULL)) &&
                hits[k].sentence == hits[h].sentence && hits[k].start < hits[h].end &&
                hits[h].start < hits[k].end &&
                (hits[k].rule->strength > hits[h].rule->strength ||
