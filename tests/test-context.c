@@ -292,6 +292,44 @@ test_summary (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_suffix (history, "user: " TURN_3 "\n"));
 }
 
+static guint
+count_occurrences (const char *haystack, const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+/* Facts are looked for once the user pauses, once per exchange: a reply regenerated before
+ * then replaces the first one in what the extractor reads. */
+static void
+test_learns_after_pause (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamChat) chat = new_chat (f, SAM_CONVERSATION_KIND_NORMAL, 400, 0);
+  const SamReplayRequest *request;
+  g_autofree char        *body = NULL;
+
+  send (f, chat, TURN_1);
+  f->finished = FALSE;
+  queue (f, "memory/reply-short.sse");
+  g_assert_true (sam_chat_regenerate (chat, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (&f->finished, 10000));
+  g_assert_cmpuint (sam_replay_server_get_n_requests (f->server), ==, 2);
+
+  queue (f, "memory/extract-none.sse");
+  g_assert_true (wait_for (&f->memory_updated, 10000));
+  g_assert_cmpuint (sam_replay_server_get_n_requests (f->server), ==, 3);
+  request = sam_replay_server_get_request (f->server, 2);
+  body = g_strndup (g_bytes_get_data (request->body, NULL), g_bytes_get_size (request->body));
+  g_assert_nonnull (strstr (body, "Answer with JSON only"));
+  g_assert_cmpuint (count_occurrences (body, TURN_1), ==, 1);
+  g_assert_cmpuint (count_occurrences (body, "I hear you. Tell me more."), ==, 1);
+}
+
 /* A temporary conversation is neither learned from nor summarised, whatever its length. */
 static void
 test_temporary_learns_nothing (Fixture *f, gconstpointer data)
@@ -363,6 +401,7 @@ main (int argc, char *argv[])
   g_test_add ("/context/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("core-blocks", test_core_blocks);
   ADD ("summary", test_summary);
+  ADD ("learns-after-pause", test_learns_after_pause);
   ADD ("temporary-learns-nothing", test_temporary_learns_nothing);
   ADD ("crisis-not-learned", test_crisis_not_learned);
 #undef ADD

@@ -43,6 +43,8 @@
 #define LEARN_DELAY_MS 2000
 /* An assistant reply is context for what the user said, not the subject: it is cut. */
 #define LEARN_REPLY_CHARS 1500
+/* What one summary request folds at most (about 6,000 tokens); the rest waits for the next. */
+#define FOLD_CHARS 24000
 
 struct _SamChat
 {
@@ -294,8 +296,15 @@ sam_chat_update_summary (SamChat *self)
     return;
 
   fold = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < n_fold; i++)
-    g_ptr_array_add (fold, g_object_ref (g_ptr_array_index (history, i)));
+  for (guint i = 0, chars = 0; i < n_fold && chars < FOLD_CHARS; i++)
+    {
+      SamMessage *message = g_ptr_array_index (history, i);
+
+      if (sam_message_get_id (message) <= options.summary_through)
+        continue;
+      chars += sam_message_get_content_length (message);
+      g_ptr_array_add (fold, g_object_ref (message));
+    }
   sam_summary_fold_async (self->store, self->provider, self->conversation, fold,
                           self->memory_cancellable, summary_cb, memory_job_new (self));
 }
@@ -340,6 +349,10 @@ sam_chat_schedule_learning (SamChat *self, SamMessage *reply)
       previous > 0 && (question = sam_store_get_message (self->store, previous, NULL)) &&
       sam_message_get_role (question) == SAM_MESSAGE_ROLE_USER)
     {
+      /* A regenerated reply takes the place of the one it replaced. */
+      if (self->unlearned->len >= 2 &&
+          g_ptr_array_index (self->unlearned, self->unlearned->len - 2) == (gpointer) question)
+        g_ptr_array_set_size (self->unlearned, self->unlearned->len - 2);
       g_ptr_array_add (self->unlearned, g_object_ref (question));
       g_ptr_array_add (self->unlearned, g_object_ref (reply));
     }

@@ -64,7 +64,7 @@ static const char extraction_prompt[] =
     "- sensitive is true for anything about health (also mental health), sexuality, religion, "
     "politics, finances, ethnicity, or crime.\n"
     "- replaces lists the ids of existing memories (only those given to you) that the new fact "
-    "contradicts or updates; [] otherwise.\n"
+    "contradicts or updates; [] otherwise. Do not repeat what an existing memory already says.\n"
     "- Only facts about the user or their world, stated in the text; no guesses, nothing the "
     "assistant said about itself, nothing trivial, at most 10 facts. When there is nothing "
     "worth remembering, answer {\"facts\":[]}.\n"
