@@ -21,6 +21,7 @@
 #include "sam-test-util.h"
 #include "store/sam-memory-store.h"
 #include "ui/sam-installation-window.h"
+#include "ui/sam-preferences-window.h"
 #include "ui/sam-window.h"
 
 static SamApplication *app;
@@ -50,6 +51,24 @@ find_named (GtkWidget *widget, const char *name)
       if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
         return child;
       if ((found = find_named (child, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The first widget under WIDGET that activates ACTION_NAME: a button or a row. */
+static GtkWidget *
+find_action_widget (GtkWidget *widget, const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+      if ((found = find_action_widget (child, action_name)) != NULL)
         return found;
     }
   return NULL;
@@ -341,7 +360,7 @@ learn_from_folders_cb (GSimpleAction *action, GVariant *parameter, gpointer user
   learned_folders = g_variant_ref (parameter);
 }
 
-/* Preferences → Run Installation Again: the answers are there, and changing them changes
+/* Preferences → General → Run Installation Again: the answers are there, and changing them changes
  * what the app and the model know. */
 static void
 test_run_again (void)
@@ -357,15 +376,21 @@ test_run_again (void)
   g_auto (GStrv) folders = NULL;
   const char *expected[] = { g_get_user_data_dir (), NULL };
   GtkWidget  *next;
+  GtkWidget  *preferences;
 
   g_assert_true (g_settings_get_boolean (settings, "installation-done"));
   relationship = core_block ("relationship");
   g_signal_connect (learn, "activate", G_CALLBACK (learn_from_folders_cb), NULL);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (learn));
 
-  g_action_group_activate_action (G_ACTION_GROUP (app), "run-installation", NULL);
+  preferences = GTK_WIDGET (sam_preferences_window_new (app));
+  gtk_window_present (GTK_WINDOW (preferences));
+  gtk_test_widget_wait_for_draw (preferences);
+  click (find_action_widget (preferences, "app.run-installation"));
   window = find_installation ();
   g_assert_nonnull (window);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (window)) == GTK_WINDOW (preferences));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (window)));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   next = template_child (window, "next_button");
 
@@ -452,6 +477,7 @@ test_run_again (void)
     assert_contains (style, "Playful");
   }
 
+  gtk_window_destroy (GTK_WINDOW (preferences));
   g_action_map_remove_action (G_ACTION_MAP (app), "learn-from-folders");
   g_clear_pointer (&learned_folders, g_variant_unref);
 }
