@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "sam-application.h"
+#include "companion/sam-archive-indexer.h"
 #include "companion/sam-memory.h"
 #include "sam-ask.h"
 #include "store/sam-export.h"
@@ -29,6 +30,7 @@ struct _SamApplication
   SamStore              *store;
   SamProvider           *provider;
   GCancellable          *provider_cancellable;
+  SamArchiveIndexer     *archive_indexer;
 };
 
 G_DEFINE_FINAL_TYPE (SamApplication, sam_application, ADW_TYPE_APPLICATION)
@@ -227,12 +229,48 @@ sam_application_quit_action (GSimpleAction *action, GVariant *parameter, gpointe
   g_application_quit (G_APPLICATION (self));
 }
 
+static void
+learned_from_folders_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SamApplication) self = user_data;
+  g_autoptr (SamArchiveSummary) summary = NULL;
+  g_autoptr (GError) error = NULL;
+
+  summary = sam_archive_indexer_index_finish (SAM_ARCHIVE_INDEXER (object), result, &error);
+  if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not learn from the folders: %s", error->message);
+  g_application_release (G_APPLICATION (self));
+}
+
+/* Reads the folders of `archive-folders` in the background; with a model, what it learns
+ * from them waits in the review queue. */
+static void
+sam_application_learn_from_folders_action (GSimpleAction *action,
+                                           GVariant      *parameter,
+                                           gpointer       user_data)
+{
+  SamApplication    *self = user_data;
+  SamArchiveIndexer *indexer = sam_application_get_archive_indexer (self);
+  g_auto (GStrv) folders = g_settings_get_strv (self->settings, "archive-folders");
+  g_autoptr (SamFactExtractor) extractor = NULL;
+
+  if (indexer == NULL || sam_archive_indexer_get_running (indexer))
+    return;
+  if (self->provider)
+    extractor = sam_fact_extractor_new (self->store, self->provider, NULL);
+  sam_archive_indexer_set_extractor (indexer, extractor);
+  g_application_hold (G_APPLICATION (self));
+  sam_archive_indexer_index_async (indexer, (const char *const *) folders, NULL,
+                                   learned_from_folders_cb, g_object_ref (self));
+}
+
 static const GActionEntry app_actions[] = {
   { "about", sam_application_about_action },
   { "preferences", sam_application_preferences_action },
   { "run-installation", sam_application_run_installation_action },
   { "shortcuts", sam_application_shortcuts_action },
   { "quit", sam_application_quit_action },
+  { "learn-from-folders", sam_application_learn_from_folders_action },
 };
 
 static void
@@ -389,6 +427,7 @@ sam_application_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->provider);
   g_clear_object (&self->provider_cancellable);
+  g_clear_object (&self->archive_indexer);
 
   G_OBJECT_CLASS (sam_application_parent_class)->finalize (object);
 }
@@ -489,4 +528,22 @@ sam_application_get_provider (SamApplication *self)
   g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
 
   return self->provider;
+}
+
+/**
+ * sam_application_get_archive_indexer:
+ *
+ * The one indexer that reads the folders the user chose, made on first use; %NULL when the
+ * store cannot be opened.
+ */
+SamArchiveIndexer *
+sam_application_get_archive_indexer (SamApplication *self)
+{
+  SamStore *store;
+
+  g_return_val_if_fail (SAM_IS_APPLICATION (self), NULL);
+
+  if (self->archive_indexer == NULL && (store = sam_application_get_store (self, NULL)))
+    self->archive_indexer = sam_archive_indexer_new (store);
+  return self->archive_indexer;
 }

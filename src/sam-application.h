@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "companion/sam-archive-indexer.h"
 #include "model/sam-provider.h"
 #include "store/sam-store.h"
 
@@ -22,5 +23,7 @@ SamStore       *sam_application_get_store (SamApplication *self, GError **error)
 
 SamProvider *sam_application_get_provider (SamApplication *self);
 void         sam_application_reload_provider (SamApplication *self);
+
+SamArchiveIndexer *sam_application_get_archive_indexer (SamApplication *self);
 
 G_END_DECLS

@@ -27,6 +27,9 @@ struct _SamArchiveIndexer
   SamStore          *store;
   SamFactExtractor  *extractor;
   SamArchiveSummary *summary;
+  GCancellable      *cancellable; /* of the run under way */
+  gulong             cancelled_id;
+  GCancellable      *caller_cancellable;
 
   guint    run; /* counts runs, so late progress of an old one is ignored */
   gboolean running;
@@ -285,11 +288,11 @@ compare_entries (gconstpointer a, gconstpointer b)
   return strcmp (ea->path, eb->path);
 }
 
-#define WALK_ATTRIBUTES                                                          \
-  G_FILE_ATTRIBUTE_STANDARD_NAME                                                 \
-      "," G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN \
-      "," G_FILE_ATTRIBUTE_TIME_MODIFIED "," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC \
-      "," G_FILE_ATTRIBUTE_ID_FILE
+#define WALK_ATTRIBUTES                                                      \
+  G_FILE_ATTRIBUTE_STANDARD_NAME                                             \
+  "," G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN \
+  "," G_FILE_ATTRIBUTE_TIME_MODIFIED "," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC \
+  "," G_FILE_ATTRIBUTE_ID_FILE
 
 static gint64
 modified_of (GFileInfo *info)
@@ -541,6 +544,18 @@ index_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+end_run (SamArchiveIndexer *self)
+{
+  if (self->caller_cancellable)
+    g_cancellable_disconnect (self->caller_cancellable, self->cancelled_id);
+  self->cancelled_id = 0;
+  g_clear_object (&self->caller_cancellable);
+  g_clear_object (&self->cancellable);
+  self->running = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
 /* After the thread: facts, one document at a time, on the main context. */
 
 static void infer_next (GTask *task);
@@ -587,8 +602,7 @@ finish_run (GTask *task)
 
   set_progress (self, job->summary->n_files, job->n_done, job->summary->n_failed,
                 job->summary->n_set_aside, job->summary->cancelled ? self->fraction : 1.0, NULL);
-  self->running = FALSE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  end_run (self);
 
   if (job->summary->cancelled)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -639,12 +653,17 @@ indexed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       set_progress (self, self->n_files, self->n_done, self->n_failed, self->n_set_aside,
                     self->fraction, NULL);
-      self->running = FALSE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+      end_run (self);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   infer_next (g_steal_pointer (&task));
+}
+
+static void
+chain_cancel (GCancellable *caller, GCancellable *own)
+{
+  g_cancellable_cancel (own);
 }
 
 void
@@ -661,15 +680,25 @@ sam_archive_indexer_index_async (SamArchiveIndexer  *self,
   g_return_if_fail (SAM_IS_ARCHIVE_INDEXER (self));
   g_return_if_fail (folders != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sam_archive_indexer_index_async);
-
   if (self->running)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+      g_task_report_new_error (self, callback, user_data, sam_archive_indexer_index_async,
+                               G_IO_ERROR, G_IO_ERROR_PENDING,
                                _ ("Samantha is already reading your files."));
       return;
     }
+
+  /* A cancellable of the indexer's own, so Cancel in the window stops a run that the
+   * application started; the caller's cancels it too. */
+  self->cancellable = g_cancellable_new ();
+  if (cancellable)
+    {
+      self->caller_cancellable = g_object_ref (cancellable);
+      self->cancelled_id =
+          g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel), self->cancellable, NULL);
+    }
+  task = g_task_new (self, self->cancellable, callback, user_data);
+  g_task_set_source_tag (task, sam_archive_indexer_index_async);
 
   job = g_new0 (Job, 1);
   job->folders = g_strdupv ((char **) folders);
@@ -686,9 +715,19 @@ sam_archive_indexer_index_async (SamArchiveIndexer  *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
   /* The thread gets the job through its own task; the outer task returns after the facts. */
-  thread_task = g_task_new (self, cancellable, indexed_cb, g_steal_pointer (&task));
+  thread_task = g_task_new (self, self->cancellable, indexed_cb, g_steal_pointer (&task));
   g_task_set_task_data (thread_task, job, NULL);
+  /* A cancelled run still returns what it did, for the summary. */
+  g_task_set_check_cancellable (thread_task, FALSE);
   g_task_run_in_thread (thread_task, index_thread);
+}
+
+void
+sam_archive_indexer_cancel (SamArchiveIndexer *self)
+{
+  g_return_if_fail (SAM_IS_ARCHIVE_INDEXER (self));
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
 }
 
 SamArchiveSummary *

@@ -77,6 +77,9 @@ void sam_archive_indexer_index_async (SamArchiveIndexer  *self,
                                       GCancellable       *cancellable,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data);
+/* Stops the run under way, if any, as its cancellable would. */
+void sam_archive_indexer_cancel (SamArchiveIndexer *self);
+
 SamArchiveSummary *
 sam_archive_indexer_index_finish (SamArchiveIndexer *self, GAsyncResult *result, GError **error);
 

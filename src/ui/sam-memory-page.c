@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "sam-memory-page.h"
+
+#include "sam-archive-group.h"
 #include "store/sam-memory-store.h"
 
 struct _SamMemoryPage
@@ -458,6 +460,7 @@ sam_memory_page_class_init (SamMemoryPageClass *klass)
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  g_type_ensure (SAM_TYPE_ARCHIVE_GROUP);
   object_class->dispose = sam_memory_page_dispose;
   object_class->get_property = sam_memory_page_get_property;
   object_class->set_property = sam_memory_page_set_property;
