@@ -73,6 +73,7 @@ typedef struct
 {
   char       *id;
   const char *language;
+  guint       bit; /* the language's */
   Scope       scope;
   GRegex     *regex;
 } Negative;
@@ -981,6 +982,7 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       negative = g_new0 (Negative, 1);
       negative->id = g_strdup_printf ("%s/%s", code, id);
       negative->language = code;
+      negative->bit = language->bit;
       negative->scope = scope_from_string (scope, &valid_scope);
       negative->regex = compile_pattern (macros, pattern, code, id, error);
       if (negative->regex == NULL)
@@ -1528,9 +1530,15 @@ analyse (SamSafetyDetector *detector, const char *normal)
   if (n_hits == 0)
     return result;
 
+  /* A guard is a phrase of its language ("sang" is English for sung, French for blood), so it
+   * only reads messages that use that language. */
   for (guint n = 0; n < detector->negatives->len; n++)
-    apply_negative (g_ptr_array_index (detector->negatives, n), sentences, n_sentences, hits,
-                    n_hits);
+    {
+      Negative *negative = g_ptr_array_index (detector->negatives, n);
+
+      if ((languages & negative->bit) != 0)
+        apply_negative (negative, sentences, n_sentences, hits, n_hits);
+    }
 
   /* A rule that requires another counts only beside a live hit of it. */
   for (guint h = 0; h < n_hits; h++)
