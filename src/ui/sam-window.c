@@ -58,7 +58,9 @@ struct _SamWindow
   GtkWidget         *back_button;
   AdwStatusPage     *welcome_page;
   AdwStatusPage     *error_page;
-  SamChatView       *chat_view;
+  /* Built when first needed, after the first frame: see ensure_chat_view(). */
+  SamChatView *chat_view;
+  guint        chat_view_idle_id;
 };
 
 G_DEFINE_FINAL_TYPE (SamWindow, sam_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -114,6 +116,51 @@ update_conversation_actions (SamWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pin-conversation", has_conversation);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete-conversation", has_conversation);
   gtk_widget_set_visible (self->conversation_menu_button, has_conversation);
+}
+
+/* The conversation view is the largest part of the window and is hidden until a conversation
+ * is opened: it is built then, or when the main loop is idle after the first frame, whichever
+ * comes first, so that it costs nothing before the window is on screen. */
+static SamChatView *
+ensure_chat_view (SamWindow *self)
+{
+  if (self->chat_view == NULL)
+    {
+      self->chat_view = SAM_CHAT_VIEW (sam_chat_view_new ());
+      gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->chat_view), "chat");
+    }
+
+  return self->chat_view;
+}
+
+static gboolean
+build_chat_view_idle_cb (gpointer user_data)
+{
+  SamWindow *self = user_data;
+
+  self->chat_view_idle_id = 0;
+  ensure_chat_view (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+first_frame_painted_cb (GdkFrameClock *frame_clock, SamWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (frame_clock, first_frame_painted_cb, self);
+
+  if (self->chat_view == NULL && self->chat_view_idle_id == 0)
+    self->chat_view_idle_id = g_idle_add_full (G_PRIORITY_LOW, build_chat_view_idle_cb, self, NULL);
+}
+
+static void
+sam_window_realize (GtkWidget *widget)
+{
+  SamWindow *self = SAM_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (sam_window_parent_class)->realize (widget);
+
+  g_signal_connect_object (gtk_widget_get_frame_clock (widget), "after-paint",
+                           G_CALLBACK (first_frame_painted_cb), self, 0);
 }
 
 static SamChat *
@@ -174,7 +221,8 @@ show_conversation (SamWindow *self, SamConversation *conversation)
     }
 
   g_set_object (&self->conversation, conversation);
-  sam_chat_view_set_chat (self->chat_view, chat);
+  if (chat != NULL || self->chat_view != NULL)
+    sam_chat_view_set_chat (ensure_chat_view (self), chat);
   forget_idle_chats (self);
 
   if (conversation != NULL)
@@ -247,7 +295,7 @@ static void
 conversation_activated_cb (SamWindow *self, guint position, GtkListView *list_view)
 {
   select_conversation_position (self, position);
-  sam_chat_view_focus_composer (self->chat_view);
+  sam_chat_view_focus_composer (ensure_chat_view (self));
 }
 
 static void
@@ -358,7 +406,7 @@ search_hit_activated_cb (SamWindow *self, guint position, GtkListView *list_view
     return;
 
   sam_window_select_conversation (self, sam_search_hit_get_conversation_id (hit));
-  sam_chat_view_scroll_to_message (self->chat_view, sam_search_hit_get_message_id (hit));
+  sam_chat_view_scroll_to_message (ensure_chat_view (self), sam_search_hit_get_message_id (hit));
 }
 
 static void
@@ -393,7 +441,8 @@ sam_window_close_request (GtkWindow *window)
 
   sam_window_save_state (self);
   /* Closing the window saves the draft being typed. */
-  sam_chat_view_set_chat (self->chat_view, NULL);
+  if (self->chat_view != NULL)
+    sam_chat_view_set_chat (self->chat_view, NULL);
 
   return GTK_WINDOW_CLASS (sam_window_parent_class)->close_request (window);
 }
@@ -443,7 +492,7 @@ new_conversation_action (GtkWidget *widget, const char *action_name, GVariant *p
     }
 
   sam_window_select_conversation (self, sam_conversation_get_id (conversation));
-  sam_chat_view_focus_composer (self->chat_view);
+  sam_chat_view_focus_composer (ensure_chat_view (self));
   if (temporary)
     sam_window_add_toast (self, adw_toast_new (_ ("Temporary conversation: Samantha uses no "
                                                   "memories here and remembers nothing from it.")));
@@ -707,6 +756,7 @@ sam_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
+  g_clear_handle_id (&self->chat_view_idle_id, g_source_remove);
 
   if (self->conversation != NULL)
     g_signal_handlers_disconnect_by_data (self->conversation, self);
@@ -714,6 +764,8 @@ sam_window_dispose (GObject *object)
   g_clear_object (&self->deleted_conversation);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_WINDOW);
+  /* It was a child of the content stack, gone with it. */
+  self->chat_view = NULL;
 
   g_clear_pointer (&self->chats, g_hash_table_unref);
   g_clear_object (&self->conversations);
@@ -784,13 +836,12 @@ sam_window_class_init (SamWindowClass *klass)
   object_class->set_property = sam_window_set_property;
 
   window_class->close_request = sam_window_close_request;
+  widget_class->realize = sam_window_realize;
 
   properties[PROP_CONVERSATION_PINNED] =
       g_param_spec_boolean ("conversation-pinned", NULL, NULL, FALSE,
                             (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  g_type_ensure (SAM_TYPE_CHAT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/ui/sam-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SamWindow, toast_overlay);
@@ -812,7 +863,6 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, error_page);
-  gtk_widget_class_bind_template_child (widget_class, SamWindow, chat_view);
 
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-search", NULL, toggle_search_action);
@@ -973,5 +1023,5 @@ sam_window_get_chat_view (SamWindow *self)
 {
   g_return_val_if_fail (SAM_IS_WINDOW (self), NULL);
 
-  return self->chat_view;
+  return ensure_chat_view (self);
 }
