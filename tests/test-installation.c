@@ -26,7 +26,7 @@
 
 static SamApplication *app;
 static GSettings      *settings;
-static GVariant       *learned_folders;
+static char          **learned_folders;
 
 static GtkWidget *
 template_child (gpointer window, const char *name)
@@ -353,11 +353,12 @@ test_first_run (void)
   g_assert_cmpuint (count_main_windows (), ==, 1);
 }
 
+/* Stands in for the app's indexer: it reads the folders from the setting when activated. */
 static void
 learn_from_folders_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  g_clear_pointer (&learned_folders, g_variant_unref);
-  learned_folders = g_variant_ref (parameter);
+  g_strfreev (learned_folders);
+  learned_folders = g_settings_get_strv (settings, "archive-folders");
 }
 
 /* Preferences → General → Run Installation Again: the answers are there, and changing them changes
@@ -366,8 +367,8 @@ static void
 test_run_again (void)
 {
   SamInstallationWindow *window;
-  g_autoptr (GSimpleAction) learn =
-      g_simple_action_new ("learn-from-folders", G_VARIANT_TYPE_STRING_ARRAY);
+  g_autoptr (GSimpleAction) learn = g_simple_action_new ("learn-from-folders", NULL);
+  g_autoptr (GAction) indexer = NULL;
   g_autoptr (GFile) folder = g_file_new_for_path (g_get_user_data_dir ());
   g_autofree char *user = NULL;
   g_autofree char *relationship = NULL;
@@ -380,6 +381,9 @@ test_run_again (void)
 
   g_assert_true (g_settings_get_boolean (settings, "installation-done"));
   relationship = core_block ("relationship");
+  /* The app's own action reads the chosen folders; this test only needs to see it called. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "learn-from-folders"));
+  indexer = g_object_ref (g_action_map_lookup_action (G_ACTION_MAP (app), "learn-from-folders"));
   g_signal_connect (learn, "activate", G_CALLBACK (learn_from_folders_cb), NULL);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (learn));
 
@@ -458,12 +462,9 @@ test_run_again (void)
   folders = g_settings_get_strv (settings, "archive-folders");
   g_assert_cmpstrv (folders, expected);
 
-  /* The app was asked to learn from exactly the folders chosen. */
+  /* The app was asked to learn, once the folders chosen were stored. */
   g_assert_nonnull (learned_folders);
-  {
-    g_autofree const char **learned = g_variant_get_strv (learned_folders, NULL);
-    g_assert_cmpstrv (learned, expected);
-  }
+  g_assert_cmpstrv (learned_folders, expected);
 
   user = core_block ("user");
   assert_contains (user, "Age range: 25-44");
@@ -478,8 +479,8 @@ test_run_again (void)
   }
 
   gtk_window_destroy (GTK_WINDOW (preferences));
-  g_action_map_remove_action (G_ACTION_MAP (app), "learn-from-folders");
-  g_clear_pointer (&learned_folders, g_variant_unref);
+  g_action_map_add_action (G_ACTION_MAP (app), indexer);
+  g_clear_pointer (&learned_folders, g_strfreev);
 }
 
 /* Closing the installation early is skipping the rest: it does not come back at every start,

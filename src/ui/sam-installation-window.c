@@ -493,10 +493,9 @@ static void
 finish (SamInstallationWindow *self)
 {
   g_autoptr (GError) error = NULL;
-  SamStore           *store = sam_application_get_store (self->application, &error);
-  GActionGroup       *app = G_ACTION_GROUP (self->application);
-  const GVariantType *parameter_type = NULL;
-  gboolean            has_folders = self->answers->archive_folders[0] != NULL;
+  SamStore     *store = sam_application_get_store (self->application, &error);
+  GActionGroup *app = G_ACTION_GROUP (self->application);
+  gboolean      has_folders = self->answers->archive_folders[0] != NULL;
 
   if (store == NULL)
     g_warning ("The answers go to the settings only: %s", error->message);
@@ -505,17 +504,9 @@ finish (SamInstallationWindow *self)
   if (store == NULL)
     sam_installation_apply (self->answers, self->settings, NULL, NULL);
 
-  /* The archive is read by the app, when it knows how: the folders are stored either way. */
-  if (has_folders && g_action_group_query_action (app, "learn-from-folders", NULL, &parameter_type,
-                                                  NULL, NULL, NULL))
-    {
-      if (parameter_type == NULL)
-        g_action_group_activate_action (app, "learn-from-folders", NULL);
-      else if (g_variant_type_equal (parameter_type, G_VARIANT_TYPE_STRING_ARRAY))
-        g_action_group_activate_action (
-            app, "learn-from-folders",
-            g_variant_new_strv ((const char *const *) self->answers->archive_folders, -1));
-    }
+  /* The app reads the folders of the setting just written, when it knows how. */
+  if (has_folders && g_action_group_has_action (app, "learn-from-folders"))
+    g_action_group_activate_action (app, "learn-from-folders", NULL);
 
   /* On the first run, the main window opens before this one goes, so the app never runs
    * without a window. */
