@@ -1439,21 +1439,24 @@ count_stopwords (SamSafetyDetector *self, const char *normal, guint counts[32])
     }
 }
 
-/* The languages whose common words a message uses, or every language (~0) when it has too
- * few common words to tell, as short messages do. */
+/* The languages a message is written in: those using at least half as many of their common
+ * words as the most used one, or every language (~0) when it has too few common words to tell,
+ * as short messages do. */
 static guint
 language_mask (SamSafetyDetector *self, const char *normal)
 {
   guint counts[32] = { 0 };
-  guint mask = 0, total = 0;
+  guint mask = 0, total = 0, most = 0;
 
   count_stopwords (self, normal, counts);
   for (guint i = 0; i < self->languages->len; i++)
     {
       total += counts[i];
-      if (counts[i] > 0)
-        mask |= 1u << i;
+      most = MAX (most, counts[i]);
     }
+  for (guint i = 0; i < self->languages->len; i++)
+    if (counts[i] > 0 && counts[i] * 2 >= most)
+      mask |= 1u << i;
   return total >= 4 ? mask : ~0u;
 }
 
