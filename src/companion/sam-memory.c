@@ -42,7 +42,7 @@
 /* What a message lends to the messages next to it (the reply to a question gets more) and
  * to those two away. */
 #define NEIGHBOUR_WEIGHT   0.3
-#define ASKED_WEIGHT       0.6
+#define ASKED_WEIGHT       0.8
 #define FAR_WEIGHT         0.2
 #define SPEAKER_BOOST      2.0
 #define SESSION_WEIGHT     0.3
