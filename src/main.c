@@ -15,7 +15,10 @@ main (int argc, char *argv[])
 {
   g_autoptr (SamApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
+  /* LANG may name a locale the system lacks (de_DE.UTF-8 on a bare install). The C fallback
+   * reads arguments as ASCII and rejects "--ask 'Ich möchte …'", so fall back to C.UTF-8. */
+  if (setlocale (LC_ALL, "") == NULL)
+    setlocale (LC_ALL, "C.UTF-8");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);

@@ -117,6 +117,59 @@ test_ask_crisis_in_the_us (void)
   g_free (result.out);
 }
 
+/* The acceptance runs `--ask` with LANG set in every supported language: each crisis brings
+ * that country's line and safety mode. */
+static void
+test_ask_crisis_in_every_language (void)
+{
+  static const struct
+  {
+    const char *lang;
+    const char *text;
+    const char *line;
+  } cases[] = {
+    { "fr_FR.UTF-8", "Je n’ai plus la force, je veux en finir ce soir.", "3114" },
+    { "es_ES.UTF-8", "Ya no aguanto, quiero quitarme la vida.", "024" },
+    { "it_IT.UTF-8", "Non ce la faccio più, voglio farla finita.", "02 2327 2327" },
+    { "pt_PT.UTF-8", "Não aguento mais, quero morrer.", "1411" },
+    { "nl_NL.UTF-8", "Ik wil niet meer leven.", "113" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *chunks[] = { "I'm here with you.", NULL };
+      g_autoptr (SamTestServer) server = sam_test_server_new ();
+      AskResult result = { 0 };
+
+      sam_test_server_set_reply (server, chunks, 5);
+      ask (server, cases[i].lang, cases[i].text, &result);
+
+      g_assert_cmpint (result.status, ==, 0);
+      if (strstr (result.out, cases[i].line) == NULL)
+        g_error ("%s: “%s” did not show %s:\n%s", cases[i].lang, cases[i].text, cases[i].line,
+                 result.out);
+      g_assert_nonnull (strstr (sam_test_server_get_last_request (server), SAM_SAFETY_MODE_MARKER));
+      g_free (result.out);
+    }
+}
+
+/* A Spanish idiom is not a crisis: no line, no safety mode. */
+static void
+test_ask_ordinary_in_spanish (void)
+{
+  const char *chunks[] = { "Mañana, 31 grados.", NULL };
+  g_autoptr (SamTestServer) server = sam_test_server_new ();
+  AskResult result = { 0 };
+
+  sam_test_server_set_reply (server, chunks, 5);
+  ask (server, "es_ES.UTF-8", "Este calor me está matando, ¿qué tiempo hará mañana?", &result);
+
+  g_assert_cmpint (result.status, ==, 0);
+  g_assert_cmpstr (result.out, ==, "Mañana, 31 grados.");
+  g_assert_null (strstr (sam_test_server_get_last_request (server), SAM_SAFETY_MODE_MARKER));
+  g_free (result.out);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -126,6 +179,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/ask/safety/crisis-shows-resources", test_ask_crisis_shows_resources);
   g_test_add_func ("/ask/safety/ordinary-message", test_ask_ordinary_message);
   g_test_add_func ("/ask/safety/crisis-in-the-us", test_ask_crisis_in_the_us);
+  g_test_add_func ("/ask/safety/crisis-in-every-language", test_ask_crisis_in_every_language);
+  g_test_add_func ("/ask/safety/ordinary-in-spanish", test_ask_ordinary_in_spanish);
 
   return g_test_run ();
 }
