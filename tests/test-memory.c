@@ -504,6 +504,27 @@ test_recall_conversation_shape (void)
     g_assert_cmpint (find_hit (hits, "vase cracked"), <, find_hit (hits, "glaze is blue"));
   }
 
+  /* A "when" question prefers the messages that tell a time. */
+  {
+    static const char *const told[] = {
+      "We adopted our dog from the shelter in the city last Friday.",
+      NULL,
+    };
+    static const char *const mused[] = { "Adopting a dog is a big step.", NULL };
+    g_autoptr (SamStore) store = new_store (NULL);
+    g_autoptr (SamConversation) first = add_conversation (store, "Told", told, 1689400000);
+    g_autoptr (SamConversation) second = add_conversation (store, "Mused", mused, 1689500000);
+
+    {
+      g_autoptr (GPtrArray) hits = recall (store, "When did they adopt the dog?", 0);
+      g_assert_cmpint (find_hit (hits, "last Friday"), ==, 0);
+    }
+    {
+      g_autoptr (GPtrArray) hits = recall (store, "Did they adopt the dog?", 0);
+      g_assert_cmpint (find_hit (hits, "big step"), ==, 0);
+    }
+  }
+
   /* A day in the question ("on 15 July", "July 15th") prefers what was said that day. */
   {
     static const char *const early[] = { "I baked an apple pie for the neighbours.", NULL };

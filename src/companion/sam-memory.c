@@ -14,7 +14,8 @@
  *    each term among its messages (the conversation that talks about the subject). A message
  *    labelled with the name of its speaker ("Anna: …") counts double when the question names
  *    that person. It is boosted when its date is the one asked about ("in May 2023"), more
- *    so for a day ("on 7 July"). Facts weigh by importance. Recent things weigh slightly more.
+ *    so for a day ("on 7 July"), and for a "when" question when it tells a time ("last
+ *    Friday"). Facts weigh by importance. Recent things weigh slightly more.
  * 3. The three ranked lists are fused by reciprocal rank.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -41,13 +42,17 @@
 #define NEIGHBOUR_RADIUS     2
 /* What a message lends to the messages next to it (the reply to a question gets more) and
  * to those two away. */
-#define NEIGHBOUR_WEIGHT   0.3
-#define ASKED_WEIGHT       0.8
-#define FAR_WEIGHT         0.2
-#define SPEAKER_BOOST      2.0
-#define SESSION_WEIGHT     0.3
-#define DATE_BOOST         1.3
-#define DAY_BOOST          3.0
+#define NEIGHBOUR_WEIGHT 0.3
+#define ASKED_WEIGHT     0.8
+#define FAR_WEIGHT       0.2
+#define SPEAKER_BOOST    2.0
+#define SESSION_WEIGHT   0.3
+#define DATE_BOOST       1.3
+#define DAY_BOOST        3.0
+/* For "when" questions, the best messages that hold a time expression ("last Friday",
+ * "in 2022") weigh more: they carry the answer. */
+#define WHEN_CANDIDATES    50
+#define WHEN_BOOST         1.5
 #define RECENCY_WEIGHT     0.1
 #define RECENCY_SCALE_DAYS 365.0
 #define RRF_K              60.0
@@ -105,6 +110,67 @@ static const struct
   { "juni", 6 },      { "juli", 7 },     { "oktober", 10 },  { "dezember", 12 }, { "janvier", 1 },
   { "février", 2 },   { "avril", 4 },    { "juin", 6 },      { "juillet", 7 },   { "août", 8 },
   { "septembre", 9 }, { "octobre", 10 }, { "novembre", 11 }, { "décembre", 12 },
+};
+
+/* Words that ask for a time, and words that tell one (besides month names and numbers). */
+static const char *const when_words[] = { "when", "wann", "quand", NULL };
+static const char *const time_words[] = {
+  /* English */
+  "yesterday",
+  "today",
+  "tonight",
+  "tomorrow",
+  "last",
+  "next",
+  "ago",
+  "week",
+  "weekend",
+  "month",
+  "year",
+  "monday",
+  "tuesday",
+  "wednesday",
+  "thursday",
+  "friday",
+  "saturday",
+  "sunday",
+  "morning",
+  "evening",
+  "night",
+  "since",
+  "recently",
+  "earlier",
+  "later",
+  "soon",
+  "summer",
+  "winter",
+  "spring",
+  "autumn",
+  /* German */
+  "gestern",
+  "heute",
+  "morgen",
+  "letzte",
+  "letzten",
+  "nächste",
+  "nächsten",
+  "woche",
+  "wochenende",
+  "monat",
+  "jahr",
+  "vor",
+  "seit",
+  /* French */
+  "demain",
+  "semaine",
+  "mois",
+  "année",
+  "dernier",
+  "dernière",
+  "prochain",
+  "prochaine",
+  "depuis",
+  NULL,
 };
 
 static GHashTable *
@@ -490,6 +556,23 @@ base_score (const Candidate *candidate, guint n_terms)
   return candidate->bm25 * sqrt ((double) candidate->terms / MAX (n_terms, 1));
 }
 
+static gboolean
+has_any_word (const char *text, const char *const *words, gboolean times)
+{
+  g_autofree char *folded = NULL;
+  g_auto (GStrv) tokens = NULL;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  folded = g_utf8_strdown (text, -1);
+  tokens = g_strsplit_set (folded, " \t\n,.;:!?()[]\"'-", -1);
+  for (guint i = 0; tokens[i]; i++)
+    if (g_strv_contains (words, tokens[i]) ||
+        (times && (g_ascii_isdigit (tokens[i][0]) || month_of (tokens[i]) > 0)))
+      return TRUE;
+  return FALSE;
+}
+
 /* Ranks one source's candidates in place; returns them best first. */
 static GPtrArray *
 rank_source (SamStore       *store,
@@ -500,6 +583,7 @@ rank_source (SamStore       *store,
              GArray         *months,
              GArray         *years,
              GArray         *days,
+             gboolean        when,
              GError        **error)
 {
   g_autoptr (GPtrArray) ranked = g_ptr_array_new ();
@@ -593,6 +677,20 @@ rank_source (SamStore       *store,
     }
 
   g_ptr_array_sort (ranked, compare_candidates);
+  if (when && source == SAM_MEMORY_SOURCE_MESSAGE)
+    {
+      for (guint i = 0; i < MIN (ranked->len, WHEN_CANDIDATES); i++)
+        {
+          Candidate *c = g_ptr_array_index (ranked, i);
+          g_autoptr (SamMessage) message = sam_store_get_message (store, c->id, error);
+
+          if (message == NULL)
+            return NULL;
+          if (has_any_word (sam_message_get_content (message), time_words, TRUE))
+            c->score *= WHEN_BOOST;
+        }
+      g_ptr_array_sort (ranked, compare_candidates);
+    }
   return g_steal_pointer (&ranked);
 }
 
@@ -684,13 +782,15 @@ sam_memory_recall (
       g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
   g_autoptr (GArray) days = NULL;
   g_auto (GStrv) terms = NULL;
-  guint n_terms;
+  gboolean when;
+  guint    n_terms;
 
   g_return_val_if_fail (SAM_IS_STORE (store), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
   terms = sam_memory_query_terms (query, months, years);
   days = query_days (query);
+  when = has_any_word (query, when_words, FALSE);
   n_terms = g_strv_length (terms);
   if (n_terms == 0)
     return g_steal_pointer (&hits);
@@ -709,7 +809,7 @@ sam_memory_recall (
         return NULL;
       g_ptr_array_add (tables, candidates);
       if (!(ranked = rank_source (store, sources[s], candidates, sessions, terms, months, years,
-                                  days, error)))
+                                  days, when, error)))
         return NULL;
 
       /* Reciprocal rank fusion: a source's first counts as much as another's first. */
