@@ -114,64 +114,21 @@ static const struct
 
 /* Words that ask for a time, and words that tell one (besides month names and numbers). */
 static const char *const when_words[] = { "when", "wann", "quand", NULL };
+/* clang-format off */
 static const char *const time_words[] = {
   /* English */
-  "yesterday",
-  "today",
-  "tonight",
-  "tomorrow",
-  "last",
-  "next",
-  "ago",
-  "week",
-  "weekend",
-  "month",
-  "year",
-  "monday",
-  "tuesday",
-  "wednesday",
-  "thursday",
-  "friday",
-  "saturday",
-  "sunday",
-  "morning",
-  "evening",
-  "night",
-  "since",
-  "recently",
-  "earlier",
-  "later",
-  "soon",
-  "summer",
-  "winter",
-  "spring",
-  "autumn",
+  "yesterday", "today", "tonight", "tomorrow", "last", "next", "ago", "week", "weekend",
+  "month", "year", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+  "sunday", "morning", "evening", "night", "since", "recently", "earlier", "later", "soon",
+  "summer", "winter", "spring", "autumn",
   /* German */
-  "gestern",
-  "heute",
-  "morgen",
-  "letzte",
-  "letzten",
-  "nächste",
-  "nächsten",
-  "woche",
-  "wochenende",
-  "monat",
-  "jahr",
-  "vor",
-  "seit",
+  "gestern", "heute", "morgen", "letzte", "letzten", "nächste", "nächsten", "woche",
+  "wochenende", "monat", "jahr", "vor", "seit",
   /* French */
-  "demain",
-  "semaine",
-  "mois",
-  "année",
-  "dernier",
-  "dernière",
-  "prochain",
-  "prochaine",
-  "depuis",
+  "demain", "semaine", "mois", "année", "dernier", "dernière", "prochain", "prochaine", "depuis",
   NULL,
 };
+/* clang-format on */
 
 static GHashTable *
 get_stop_words (void)
