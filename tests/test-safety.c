@@ -202,6 +202,16 @@ test_safety_final_set (void)
   evaluate_set ("safety-final.jsonl", 0.90, 0.05);
 }
 
+/* 40 crisis and 40 ordinary messages in each of the seven languages, written for the composed
+ * rules (concepts meeting in a sentence) before they were tuned on it: measured once unseen at
+ * 58.6% recall and 3.9% false positives (the phrase rules before them: 54.3%, 1.4%), then used
+ * to find missing concepts, never by adding its sentences. The acceptance bar: 95% and 5%. */
+static void
+test_safety_multilingual_set (void)
+{
+  evaluate_set ("safety-multilingual.jsonl", 0.95, 0.05);
+}
+
 /* Every example in the rule files behaves as its rule says. */
 static void
 test_safety_rule_examples (void)
@@ -617,7 +627,7 @@ static void
 test_safety_speed (void)
 {
   const char *fixtures[] = { "safety-dev.jsonl", "safety-heldout.jsonl", "safety-extra.jsonl",
-                             "safety-final.jsonl" };
+                             "safety-final.jsonl", "safety-multilingual.jsonl" };
   g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
   double median, p90, worst;
 
@@ -828,6 +838,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/safety/heldout-set", test_safety_heldout_set);
   g_test_add_func ("/safety/extra-set", test_safety_extra_set);
   g_test_add_func ("/safety/final-set", test_safety_final_set);
+  g_test_add_func ("/safety/multilingual-set", test_safety_multilingual_set);
   g_test_add_func ("/safety/rule-examples", test_safety_rule_examples);
   g_test_add_func ("/safety/english", test_safety_english);
   g_test_add_func ("/safety/german", test_safety_german);
