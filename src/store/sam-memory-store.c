@@ -578,12 +578,15 @@ sam_store_get_chunk (
 
 #define WINDOW_COLUMNS "m.id, m.conversation_id, m.created, 0, 0.5, " MESSAGE_SHAPE_COLUMNS
 
-#define MATCH_MESSAGES_SQL                                                                       \
-  "SELECT m.id, m.conversation_id, m.created, -bm25 (messages_fts), 0.5, " MESSAGE_SHAPE_COLUMNS \
-  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "                             \
-  "JOIN conversations c ON c.id = m.conversation_id "                                            \
-  "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' "                 \
-  "ORDER BY bm25 (messages_fts) LIMIT ?2"
+/* The shape columns are read for the LIMIT best only, not for every match. */
+#define MATCH_MESSAGES_SQL                                                              \
+  "SELECT m.id, m.conversation_id, m.created, best.score, 0.5, " MESSAGE_SHAPE_COLUMNS  \
+  " FROM (SELECT m.id AS id, -bm25 (messages_fts) AS score "                            \
+  "       FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "              \
+  "       JOIN conversations c ON c.id = m.conversation_id "                            \
+  "       WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' " \
+  "       ORDER BY bm25 (messages_fts) LIMIT ?2) best "                                 \
+  "JOIN messages m ON m.id = best.id ORDER BY best.score DESC"
 
 #define MATCH_FACTS_SQL                                                               \
   "SELECT f.id, ifnull (f.conversation_id, 0), f.created, -bm25 (memory_facts_fts), " \
