@@ -26,6 +26,14 @@ is_crisis (const char *text)
   return sam_safety_result_is_crisis (&result);
 }
 
+static gboolean
+is_crisis_with (SamSafetyDetector *custom, const char *text)
+{
+  SamSafetyResult result = sam_safety_check (custom, text);
+
+  return sam_safety_result_is_crisis (&result);
+}
+
 /* Evaluation on a labelled set */
 
 typedef struct
@@ -552,6 +560,44 @@ expect_load_error (const char *json, const char *fragment)
     g_error ("“%s” does not mention “%s”", error->message, fragment);
 }
 
+/* Composed rules: concepts meet in one sentence, within a window, in order when asked, and a
+ * veto near them (not inside a part) cancels them. */
+static void
+test_safety_composed_rules (void)
+{
+  g_autoptr (SamSafetyDetector) custom = sam_safety_detector_new ();
+  g_autoptr (GError) error = NULL;
+  const char *json = "{\"language\": \"xx\", \"stopwords\": [\"yo\"],"
+                     " \"concepts\": {\"WANT\": [\"quiero\", \"ojala\"], \"DIE\": [\"morir*\", "
+                     "\"no despertar\"], \"NOT\": [\"no\", \"nunca\"], \"ALONE\": [\"blorp\"]},"
+                     " \"rules\": [{\"id\": \"c\", \"kind\": \"ideation\", \"strength\": 0.8, "
+                     "\"all\": [\"{WANT}\", \"{DIE}\"], \"none\": [\"{NOT}\"], \"window\": 30, "
+                     "\"ordered\": true},"
+                     "   {\"id\": \"p\", \"kind\": \"plan\", \"strength\": 0.7, \"pattern\": "
+                     "\"\\\\b{ALONE}\\\\b\"}]}";
+  g_autoptr (GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  SamSafetyResult result;
+
+  g_assert_true (sam_safety_detector_load_language (custom, bytes, &error));
+  g_assert_no_error (error);
+  g_assert_true (sam_safety_detector_finish_loading (custom, &error));
+  g_assert_no_error (error);
+
+  result = sam_safety_check (custom, "yo quiero morirme");
+  g_assert_cmpint (result.kind, ==, SAM_SAFETY_KIND_IDEATION);
+  g_assert_cmpstr (result.rule_id, ==, "xx/c");
+  /* A trailing * is any ending; a concept is also a macro for patterns. */
+  result = sam_safety_check (custom, "blorp");
+  g_assert_cmpint (result.kind, ==, SAM_SAFETY_KIND_PLAN);
+  /* Order, window and sentence. */
+  g_assert_false (is_crisis_with (custom, "morir quiero"));
+  g_assert_false (is_crisis_with (custom, "quiero una casa grande con jardin y piscina y morir"));
+  g_assert_false (is_crisis_with (custom, "quiero. morir"));
+  /* A veto near the stretch cancels it; one inside a part ("no despertar") does not. */
+  g_assert_false (is_crisis_with (custom, "yo no quiero morir"));
+  g_assert_true (is_crisis_with (custom, "ojala no despertar"));
+}
+
 static void
 test_safety_custom_rules (void)
 {
@@ -598,6 +644,12 @@ test_safety_custom_rules (void)
   g_assert_cmpfloat_with_epsilon (result.confidence, 0.75, 1e-9);
 
   expect_load_error ("[1, 2]", "one JSON object");
+  expect_load_error ("{\"language\": \"xx\", \"rules\": [{\"id\": \"r\", \"kind\": \"plan\", "
+                     "\"pattern\": \"x\", \"all\": [\"y\"]}]}",
+                     "(one of them)");
+  expect_load_error ("{\"language\": \"xx\", \"concepts\": {\"A\": \"word\"}}",
+                     "must be a list of words");
+  expect_load_error ("{\"language\": \"xx\", \"concepts\": [\"word\"]}", "map names");
   expect_load_error ("{\"rules\": []}", "language");
   expect_load_error ("{\"language\": \"xx\", \"rules\": [{\"id\": \"r\", \"kind\": \"plan\", "
                      "\"pattern\": \"(unclosed\"}]}",
@@ -851,6 +903,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/safety/normalize", test_safety_normalize);
   g_test_add_func ("/safety/result", test_safety_result);
   g_test_add_func ("/safety/custom-rules", test_safety_custom_rules);
+  g_test_add_func ("/safety/composed-rules", test_safety_composed_rules);
   g_test_add_func ("/safety/speed", test_safety_speed);
   g_test_add_func ("/safety/policy", test_safety_policy);
   g_test_add_func ("/safety/reminders/ai", test_safety_reminders_ai);

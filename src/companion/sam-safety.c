@@ -852,12 +852,22 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
     }
   if (json_object_has_member (root, "concepts"))
     {
-      JsonObject *concepts = json_object_get_object_member (root, "concepts");
-      g_autoptr (GList) names = json_object_get_members (concepts);
+      JsonNode   *concepts_node = json_object_get_member (root, "concepts");
+      JsonObject *concepts =
+          JSON_NODE_HOLDS_OBJECT (concepts_node) ? json_node_get_object (concepts_node) : NULL;
+      g_autoptr (GList) names = NULL;
 
+      if (concepts == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Safety rules %s: “concepts” must map names to lists of words.", code);
+          return FALSE;
+        }
+      names = json_object_get_members (concepts);
       for (GList *l = names; l != NULL; l = l->next)
         {
-          JsonArray       *words = json_object_get_array_member (concepts, l->data);
+          JsonNode        *node = json_object_get_member (concepts, l->data);
+          JsonArray       *words = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
           g_autofree char *pattern = NULL;
 
           if (words == NULL)
@@ -903,13 +913,14 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       double      strength = json_object_get_double_member_with_default (object, "strength", 0.9);
       const char *requires = json_object_get_string_member_with_default (object, "requires", NULL);
       gboolean    cue = g_strcmp0 (kind, "cue") == 0;
-      JsonArray  *all = json_object_has_member (object, "all")
-                            ? json_object_get_array_member (object, "all")
+      JsonNode   *all_node = json_object_get_member (object, "all");
+      JsonArray  *all = all_node != NULL && JSON_NODE_HOLDS_ARRAY (all_node)
+                            ? json_node_get_array (all_node)
                             : NULL;
       Rule       *rule;
 
-      if (id == NULL || (pattern == NULL) == (all == NULL) ||
-          (all != NULL && json_array_get_length (all) == 0) ||
+      if (id == NULL || (pattern == NULL) == (all_node == NULL) ||
+          (all_node != NULL && all == NULL) || (all != NULL && json_array_get_length (all) == 0) ||
           (!cue && sam_safety_kind_from_string (kind) == 0) || strength <= 0 || strength > 1)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -929,8 +940,9 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
       rule->requires_name = requires ? g_strdup_printf ("%s/%s", code, requires) : NULL;
       if (all != NULL)
         {
-          JsonArray *none = json_object_has_member (object, "none")
-                                ? json_object_get_array_member (object, "none")
+          JsonNode  *none_node = json_object_get_member (object, "none");
+          JsonArray *none = none_node != NULL && JSON_NODE_HOLDS_ARRAY (none_node)
+                                ? json_node_get_array (none_node)
                                 : NULL;
 
           rule->window = json_object_get_int_member_with_default (object, "window", 60);
