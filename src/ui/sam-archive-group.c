@@ -29,6 +29,7 @@ struct _SamArchiveGroup
   GtkListBox     *folders_list;
   GtkWidget      *progress_box;
   GtkProgressBar *progress_bar;
+  GtkWidget      *cancel_button;
   GtkLabel       *summary_label;
   GtkWidget      *problems_list;
   AdwExpanderRow *failed_row;
@@ -347,6 +348,7 @@ sam_archive_group_class_init (SamArchiveGroupClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, folders_list);
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, progress_box);
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, summary_label);
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, problems_list);
   gtk_widget_class_bind_template_child (widget_class, SamArchiveGroup, failed_row);

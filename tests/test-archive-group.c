@@ -1,0 +1,198 @@
+/* test-archive-group.c — Preferences → Memory → Learning from Your Files under Xvfb: the
+ * chosen folders, Learn Now through the application's action, progress while it reads, the
+ * summary with what could not be read or was set aside, Cancel, removing a folder.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "sam-application.h"
+#include "sam-test-ui.h"
+#include "sam-test-util.h"
+#include "ui/sam-archive-group.h"
+
+static SamApplication *app;
+
+static GtkWidget *
+template_child (gpointer widget, const char *name)
+{
+  GObject *child =
+      gtk_widget_get_template_child (GTK_WIDGET (widget), SAM_TYPE_ARCHIVE_GROUP, name);
+
+  if (child == NULL)
+    g_error ("no template child %s", name);
+  return GTK_WIDGET (child);
+}
+
+static void
+copy_tree (const char *from, const char *to)
+{
+  g_autoptr (GDir) dir = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *source = g_build_filename (from, name, NULL);
+      g_autofree char *target = g_build_filename (to, name, NULL);
+
+      if (g_file_test (source, G_FILE_TEST_IS_DIR))
+        copy_tree (source, target);
+      else
+        {
+          g_autofree char *contents = NULL;
+          gsize            length;
+
+          g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
+          g_assert_true (g_file_set_contents (target, contents, length, NULL));
+        }
+    }
+}
+
+static gboolean
+not_running (gpointer data)
+{
+  return !sam_archive_indexer_get_running (data);
+}
+
+/* While a run is under way the group shows the progress bar and Cancel. */
+static void
+running_cb (SamArchiveIndexer *indexer, GParamSpec *pspec, gpointer group)
+{
+  if (sam_archive_indexer_get_running (indexer))
+    {
+      g_assert_true (gtk_widget_get_visible (template_child (group, "progress_box")));
+      g_assert_false (gtk_widget_get_sensitive (template_child (group, "learn_button")));
+      g_object_set_data (G_OBJECT (indexer), "seen-running", GINT_TO_POINTER (TRUE));
+    }
+}
+
+static guint
+count_children (GtkWidget *widget)
+{
+  guint n = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    n++;
+  return n;
+}
+
+static GtkWidget *
+find_button_with_tooltip (GtkWidget *widget, const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = find_button_with_tooltip (child, tooltip)))
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_archive_group (void)
+{
+  g_autofree char   *fixture = sam_test_fixture_path ("archive");
+  g_autofree char   *folder = g_build_filename (sam_test_init_environment (), "group", NULL);
+  GSettings         *settings = sam_application_get_settings (app);
+  SamArchiveIndexer *indexer = sam_application_get_archive_indexer (app);
+  const char        *folders[] = { folder, NULL };
+  GtkWidget         *window;
+  GtkWidget         *group;
+  GtkWidget         *label;
+  GtkWidget         *remove;
+
+  g_assert_nonnull (indexer);
+  copy_tree (fixture, folder);
+  g_settings_set_strv (settings, "archive-folders", folders);
+
+  window = gtk_window_new ();
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (app));
+  group = sam_archive_group_new ();
+  gtk_window_set_child (GTK_WINDOW (window), group);
+  gtk_window_present (GTK_WINDOW (window));
+  sam_test_ui_iterate (50);
+
+  /* The application's indexer, the folder listed, nothing read yet. */
+  g_assert_true (sam_archive_group_get_indexer (SAM_ARCHIVE_GROUP (group)) == indexer);
+  g_assert_cmpuint (count_children (template_child (group, "folders_list")), ==, 1);
+  g_assert_true (gtk_widget_get_sensitive (template_child (group, "learn_button")));
+  g_assert_false (gtk_widget_get_visible (template_child (group, "progress_box")));
+  g_assert_false (gtk_widget_get_visible (template_child (group, "summary_label")));
+
+  /* Learn Now: app.learn-from-folders reads the folder; then the summary. */
+  g_signal_connect (indexer, "notify::running", G_CALLBACK (running_cb), group);
+  g_signal_emit_by_name (template_child (group, "learn_button"), "clicked");
+  g_assert_true (sam_archive_indexer_get_running (indexer));
+  g_assert_true (sam_test_ui_wait_for (not_running, indexer, 20000));
+  sam_test_ui_iterate (50);
+  g_assert_true (g_object_get_data (G_OBJECT (indexer), "seen-running") != NULL);
+  g_assert_false (gtk_widget_get_visible (template_child (group, "progress_box")));
+
+  /* Ten files Samantha reads (the PDF that test-ingest draws is not here): the damaged PDF
+   * and the binary note fail. */
+  label = template_child (group, "summary_label");
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), "Read 8 files."));
+  g_assert_true (gtk_widget_get_visible (template_child (group, "problems_list")));
+  g_assert_true (gtk_widget_get_visible (template_child (group, "failed_row")));
+  g_assert_cmpstr (
+      adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (template_child (group, "failed_row"))), ==,
+      "2 files");
+  g_assert_true (gtk_widget_get_visible (template_child (group, "set_aside_row")));
+
+  /* Cancel right after Learn Now: the run stops and says so. */
+  g_signal_emit_by_name (template_child (group, "learn_button"), "clicked");
+  g_signal_emit_by_name (template_child (group, "cancel_button"), "clicked");
+  g_assert_true (sam_test_ui_wait_for (not_running, indexer, 20000));
+  sam_test_ui_iterate (50);
+  g_assert_true (sam_archive_indexer_get_summary (indexer)->cancelled);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), "Stopped."));
+  g_signal_handlers_disconnect_by_func (indexer, running_cb, group);
+
+  /* Removing the folder empties the list; nothing left to learn from. */
+  remove = find_button_with_tooltip (template_child (group, "folders_list"), "Remove Folder");
+  g_assert_nonnull (remove);
+  g_signal_emit_by_name (remove, "clicked");
+  sam_test_ui_iterate (50);
+  {
+    g_auto (GStrv) left = g_settings_get_strv (settings, "archive-folders");
+
+    g_assert_cmpuint (g_strv_length (left), ==, 0);
+  }
+  g_assert_false (gtk_widget_get_sensitive (template_child (group, "learn_button")));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  int ret;
+
+  sam_test_init_environment ();
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  app = sam_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/ui/archive-group", test_archive_group);
+
+  ret = g_test_run ();
+
+  g_clear_object (&app);
+  return ret;
+}
