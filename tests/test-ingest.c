@@ -13,6 +13,7 @@
 
 #include "companion/sam-archive-indexer.h"
 #include "companion/sam-document.h"
+#include "companion/sam-memory.h"
 #include "model/sam-openai-provider.h"
 #include "sam-replay-server.h"
 #include "sam-test-util.h"
@@ -500,6 +501,25 @@ test_index (void)
   g_assert_cmpfloat (sam_archive_indexer_get_fraction (indexer), ==, 1.0);
   g_assert_null (sam_archive_indexer_get_current_file (indexer));
   g_assert_cmpuint (sam_archive_indexer_get_summary (indexer)->n_files, ==, 11);
+
+  /* Recalled for a question, a file's words go into the prompt quoted, on one line, with
+   * the file they come from. */
+  {
+    g_autoptr (GPtrArray) hits =
+        sam_memory_recall (store, "Zanzibar cherry tomatoes", 5, 0, &error);
+    g_autofree char *block = NULL;
+    g_autofree char *source = g_strdup_printf ("” (from the file %s/notes/balcony.txt)\n", folder);
+
+    g_assert_no_error (error);
+    block = sam_memory_format_for_prompt (hits, 4000);
+    g_assert_nonnull (block);
+    g_assert_nonnull (strstr (block, "] “Balcony garden, spring plan"));
+    g_assert_nonnull (strstr (block, source));
+    /* The whole chunk on that one line. */
+    g_assert_true (strstr (block, "Zanzibar") < strstr (block, source));
+    g_assert_null (memchr (strstr (block, "] “Balcony"), '\n',
+                           strstr (block, source) - strstr (block, "] “Balcony")));
+  }
 
   /* Forgetting a file takes its chunks out of the index. */
   {

@@ -882,7 +882,9 @@ sam_memory_format_for_prompt (GPtrArray *hits, gsize max_chars)
       if (hit->source == SAM_MEMORY_SOURCE_FACT)
         g_string_append_printf (line, "%s (remembered fact", text);
       else if (hit->source == SAM_MEMORY_SOURCE_CHUNK)
-        g_string_append_printf (line, "%s (from the file %s", text, hit->path);
+        /* Words from a file are quoted data, whatever they say (one line: no newline to fake
+         * another memory with). */
+        g_string_append_printf (line, "“%s” (from the file %s", text, hit->path);
       else
         g_string_append_printf (line, "%s said: %s (conversation",
                                 g_strcmp0 (hit->role, "assistant") == 0 ? "You" : "The user", text);
