@@ -10,6 +10,7 @@
 #include <cairo-pdf.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "companion/sam-archive-indexer.h"
 #include "companion/sam-document.h"
@@ -451,6 +452,13 @@ test_index (void)
     { "wolpertinger", "" },
     { "evil", "" },
   };
+
+  /* A link back up the tree is followed once, not forever. */
+  {
+    g_autofree char *loop = g_build_filename (folder, "notes", "loop", NULL);
+
+    g_assert_cmpint (symlink (folder, loop), ==, 0);
+  }
 
   g_signal_connect (indexer, "notify", G_CALLBACK (notify_cb), &watch);
   summary = run_indexer (indexer, folder, NULL, &error);
