@@ -38,7 +38,7 @@
 /* Candidates each term may bring from each source. */
 #define TERM_LIMIT 500
 /* Messages whose neighbours are looked at, and how far on each side. */
-#define NEIGHBOUR_CANDIDATES 300
+#define NEIGHBOUR_CANDIDATES 100
 #define NEIGHBOUR_RADIUS     2
 /* What a message lends to the messages next to it (the reply to a question gets more) and
  * to those two away. */
