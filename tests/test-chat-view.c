@@ -19,6 +19,7 @@
 #include "store/sam-message-list.h"
 #include "ui/sam-crisis-banner.h"
 #include "ui/sam-chat-view.h"
+#include "ui/sam-markdown-tail.h"
 #include "ui/sam-markdown-view.h"
 #include "ui/sam-window.h"
 
@@ -587,6 +588,46 @@ test_markdown_view_streaming_keeps_blocks (void)
   g_assert_cmpstr (sam_markdown_view_get_text (SAM_MARKDOWN_VIEW (view)), ==, text->str);
 }
 
+/* The paragraph being written is shown by a SamMarkdownTail, laid out once per change; a
+ * finished reply is shown by labels again, selectable, with nothing of the tail left. */
+static void
+test_markdown_view_streaming_tail (void)
+{
+  g_autoptr (GtkWidget) view = g_object_ref_sink (sam_markdown_view_new ());
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *last;
+  int        one_line, more_lines;
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 300, 400);
+  gtk_window_present (GTK_WINDOW (window));
+
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), "# Title\n\nThe one **being**");
+  last = gtk_widget_get_last_child (view);
+  g_assert_true (SAM_IS_MARKDOWN_TAIL (last));
+  g_assert_cmpstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (last)), ==, "The one being");
+  g_assert_true (GTK_IS_LABEL (gtk_widget_get_first_child (view)));
+
+  /* The tail grows in height as its text wraps onto more lines at the view's width. */
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, &one_line, NULL, NULL, NULL);
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view),
+                            "# Title\n\nThe one **being** written, and written, and written, "
+                            "and written again until it wraps onto several lines of the view");
+  g_assert_true (gtk_widget_get_last_child (view) == last);
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, &more_lines, NULL, NULL, NULL);
+  g_assert_cmpint (more_lines, >, one_line);
+
+  sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view), "# Title\n\nThe one **being** written.");
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_assert_true (GTK_IS_LABEL (child));
+      g_assert_true (gtk_label_get_selectable (GTK_LABEL (child)));
+    }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -608,6 +649,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/ui/markdown-view/streaming-keeps-blocks",
                    test_markdown_view_streaming_keeps_blocks);
+  g_test_add_func ("/ui/markdown-view/streaming-tail", test_markdown_view_streaming_tail);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
   g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
   g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);

@@ -14,8 +14,12 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "sam-markdown-tail.h"
 #include "sam-markdown-view.h"
 #include "sam-markdown.h"
+
+/* Space between blocks, in pixels. */
+#define BLOCK_SPACING 12
 
 struct _SamMarkdownView
 {
@@ -195,6 +199,13 @@ render_blocks (SamMarkdownView *self, GPtrArray *blocks)
   self->n_rendered += blocks->len;
 }
 
+static gboolean
+is_text_block (SamMarkdownBlock *block)
+{
+  return block->kind == SAM_MARKDOWN_BLOCK_PARAGRAPH || block->kind == SAM_MARKDOWN_BLOCK_LIST ||
+         block->kind == SAM_MARKDOWN_BLOCK_QUOTE;
+}
+
 static void
 render_range (SamMarkdownView *self, gsize start, gsize end)
 {
@@ -204,7 +215,9 @@ render_range (SamMarkdownView *self, gsize start, gsize end)
 }
 
 /* Renders the block being written. Most of the time it is one paragraph that was a paragraph
- * a moment ago too: then its label only gets new markup, and no widget is built. */
+ * a moment ago too: then it only gets new markup, and no widget is built. A paragraph, list or
+ * quote being written is shown by a SamMarkdownTail, which lays its text out once per change
+ * where a label would do it several times. */
 static void
 render_tail (SamMarkdownView *self)
 {
@@ -212,24 +225,114 @@ render_tail (SamMarkdownView *self)
       sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
   GtkWidget *tail = self->last_stable_child ? gtk_widget_get_next_sibling (self->last_stable_child)
                                             : gtk_widget_get_first_child (GTK_WIDGET (self));
+  SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
 
-  if (blocks->len == 1 && tail != NULL && gtk_widget_get_next_sibling (tail) == NULL &&
-      GTK_IS_LABEL (tail))
+  if (block != NULL && is_text_block (block) && tail != NULL &&
+      gtk_widget_get_next_sibling (tail) == NULL && SAM_IS_MARKDOWN_TAIL (tail) &&
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) == block->kind + 1)
     {
-      SamMarkdownBlock *block = g_ptr_array_index (blocks, 0);
-
-      if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) ==
-              block->kind + 1 &&
-          (block->kind == SAM_MARKDOWN_BLOCK_PARAGRAPH || block->kind == SAM_MARKDOWN_BLOCK_LIST ||
-           block->kind == SAM_MARKDOWN_BLOCK_QUOTE))
-        {
-          gtk_label_set_markup (GTK_LABEL (tail), block->markup);
-          return;
-        }
+      sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), block->markup);
+      return;
     }
 
   remove_tail (self);
-  render_blocks (self, blocks);
+  if (block == NULL || !is_text_block (block))
+    {
+      render_blocks (self, blocks);
+      return;
+    }
+
+  tail = sam_markdown_tail_new ();
+  sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), block->markup);
+  if (block->kind == SAM_MARKDOWN_BLOCK_QUOTE)
+    gtk_widget_add_css_class (tail, "sam-quote");
+  g_object_set_data (G_OBJECT (tail), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
+  gtk_widget_insert_before (tail, GTK_WIDGET (self), NULL);
+  self->n_rendered++;
+}
+
+static gboolean
+is_wrapped_text (GtkWidget *child)
+{
+  return SAM_IS_MARKDOWN_TAIL (child) ||
+         (GTK_IS_LABEL (child) && gtk_label_get_wrap (GTK_LABEL (child)));
+}
+
+static GtkSizeRequestMode
+sam_markdown_view_get_request_mode (GtkWidget *widget)
+{
+  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+}
+
+/* Blocks one above the other, as a vertical box would lay them out, with one difference: the
+ * width of wrapped text is not asked for. Wrapped text fits any width, and the width of a
+ * message is the width of the conversation; but asking a label for its minimum width lays its
+ * text out with a line per word. While a reply streams its paragraph changes many times a
+ * second, and each change goes up to the window working out its size again. */
+static void
+sam_markdown_view_measure (GtkWidget     *widget,
+                           GtkOrientation orientation,
+                           int            for_size,
+                           int           *minimum,
+                           int           *natural,
+                           int           *minimum_baseline,
+                           int           *natural_baseline)
+{
+  guint n_children = 0;
+
+  *minimum = *natural = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int child_min, child_nat;
+
+      if (!gtk_widget_should_layout (child))
+        continue;
+
+      n_children++;
+      if (orientation == GTK_ORIENTATION_HORIZONTAL)
+        {
+          if (is_wrapped_text (child))
+            continue;
+
+          gtk_widget_measure (child, orientation, -1, &child_min, &child_nat, NULL, NULL);
+          *minimum = MAX (*minimum, child_min);
+          *natural = MAX (*natural, child_nat);
+        }
+      else
+        {
+          gtk_widget_measure (child, orientation, for_size, &child_min, &child_nat, NULL, NULL);
+          *minimum += child_min;
+          *natural += child_nat;
+        }
+    }
+
+  if (orientation == GTK_ORIENTATION_VERTICAL && n_children > 1)
+    {
+      *minimum += BLOCK_SPACING * (n_children - 1);
+      *natural += BLOCK_SPACING * (n_children - 1);
+    }
+}
+
+static void
+sam_markdown_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  int y = 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int child_min, child_nat;
+
+      if (!gtk_widget_should_layout (child))
+        continue;
+
+      gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, width, &child_min, &child_nat, NULL,
+                          NULL);
+      gtk_widget_size_allocate (child, &(GtkAllocation){ 0, y, width, child_nat }, -1);
+      y += child_nat + BLOCK_SPACING;
+    }
 }
 
 static void
@@ -261,19 +364,16 @@ sam_markdown_view_class_init (SamMarkdownViewClass *klass)
   object_class->dispose = sam_markdown_view_dispose;
   object_class->finalize = sam_markdown_view_finalize;
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  widget_class->get_request_mode = sam_markdown_view_get_request_mode;
+  widget_class->measure = sam_markdown_view_measure;
+  widget_class->size_allocate = sam_markdown_view_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "markdown");
 }
 
 static void
 sam_markdown_view_init (SamMarkdownView *self)
 {
-  GtkLayoutManager *layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
-
   self->text = g_string_new (NULL);
-
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (layout), 12);
 }
 
 GtkWidget *

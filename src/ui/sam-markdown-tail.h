@@ -1,0 +1,20 @@
+/* sam-markdown-tail.h — the paragraph a streaming reply is writing, laid out once per change.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define SAM_TYPE_MARKDOWN_TAIL (sam_markdown_tail_get_type ())
+
+G_DECLARE_FINAL_TYPE (SamMarkdownTail, sam_markdown_tail, SAM, MARKDOWN_TAIL, GtkWidget)
+
+GtkWidget  *sam_markdown_tail_new (void);
+void        sam_markdown_tail_set_markup (SamMarkdownTail *self, const char *markup);
+const char *sam_markdown_tail_get_text (SamMarkdownTail *self);
+
+G_END_DECLS
