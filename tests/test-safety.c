@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "companion/sam-safety-policy.h"
+#include "companion/sam-safety-model.h"
 #include "companion/sam-safety-reminders.h"
 #include "companion/sam-safety.h"
 #include "sam-test-util.h"
@@ -726,6 +727,69 @@ test_safety_speed (void)
   g_assert_cmpfloat (median, <, 1000.0);
 }
 
+/* The C inference reproduces train-model.py's probabilities (the fixture is written by
+ * `train-model.py --expected`), the file loads, a damaged one does not, and it is fast. */
+static void
+test_safety_model (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamSafetyModel) model = sam_safety_model_new_builtin (&error);
+  g_autoptr (GBytes) bytes = sam_test_load_fixture ("safety-model-expected.jsonl");
+  g_autofree char *contents = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+  g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR01\0\x12\0\0\0", 12);
+  g_autoptr (SamSafetyModel) none = NULL;
+  guint  n_checked = 0, n_crisis = 0;
+  gint64 start;
+  double elapsed;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (model);
+  g_assert_cmpfloat (sam_safety_model_get_threshold (model), >, 0.0);
+  g_assert_cmpfloat (sam_safety_model_get_threshold (model), <, 1.0);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+      const char *text;
+      double      expected, probability;
+
+      if (*lines[i] == '\0')
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      text = json_object_get_string_member (object, "text");
+      expected = json_object_get_double_member (object, "p");
+      probability = sam_safety_model_probability (model, text);
+      g_assert_cmpfloat_with_epsilon (probability, expected, 1e-6);
+      n_crisis += probability >= sam_safety_model_get_threshold (model);
+      n_checked++;
+    }
+  g_assert_cmpuint (n_checked, >=, 6);
+  /* The fixture holds crisis messages and ordinary ones, and the model tells them apart. */
+  g_assert_cmpuint (n_crisis, >, 0);
+  g_assert_cmpuint (n_crisis, <, n_checked);
+
+  none = sam_safety_model_new_from_bytes (damaged, &error);
+  g_assert_null (none);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+
+  start = g_get_monotonic_time ();
+  for (guint k = 0; k < 200; k++)
+    {
+      double probability = sam_safety_model_probability (
+          model, "ok so the essay is due friday and i haven't started. honestly i've been "
+                 "thinking it would be easier if i just died. can you help me outline it?");
+
+      (void) probability;
+    }
+  elapsed = (g_get_monotonic_time () - start) / 200.0;
+  g_test_message ("the model reads a 150-character message in %.0f µs", elapsed);
+  /* Generous, so a loaded or sanitised build passes; unloaded it is far below. */
+  g_assert_cmpfloat (elapsed, <, 1000.0);
+}
+
 static void
 test_safety_policy (void)
 {
@@ -905,6 +969,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/safety/custom-rules", test_safety_custom_rules);
   g_test_add_func ("/safety/composed-rules", test_safety_composed_rules);
   g_test_add_func ("/safety/speed", test_safety_speed);
+  g_test_add_func ("/safety/model", test_safety_model);
   g_test_add_func ("/safety/policy", test_safety_policy);
   g_test_add_func ("/safety/reminders/ai", test_safety_reminders_ai);
   g_test_add_func ("/safety/reminders/break", test_safety_reminders_break);

@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "sam-safety-model.h"
 #include "sam-safety.h"
 
 #define DATA_PATH RESOURCE_PATH "/data/safety/"
@@ -116,6 +117,9 @@ struct _SamSafetyDetector
   GStrvBuilder *codes_builder;
   char        **codes;
   gboolean      finished;
+
+  /* The learned second stage (built-in detectors only): a crisis when the rules miss. */
+  SamSafetyModel *model;
 };
 
 G_DEFINE_FINAL_TYPE (SamSafetyDetector, sam_safety_detector, G_TYPE_OBJECT)
@@ -174,6 +178,7 @@ sam_safety_detector_finalize (GObject *object)
   g_hash_table_unref (self->part_ids);
   g_clear_pointer (&self->codes_builder, g_strv_builder_unref);
   g_strfreev (self->codes);
+  g_clear_pointer (&self->model, sam_safety_model_free);
 
   G_OBJECT_CLASS (sam_safety_detector_parent_class)->finalize (object);
 }
@@ -1149,6 +1154,10 @@ sam_safety_detector_new_builtin (GError **error)
 
   if (!sam_safety_detector_finish_loading (self, error))
     return NULL;
+
+  self->model = sam_safety_model_new_builtin (error);
+  if (self->model == NULL)
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -1645,7 +1654,22 @@ sam_safety_check (SamSafetyDetector *detector, const char *text)
         result = as_written;
     }
 
-  if (result.rule_id == NULL)
+  /* The rules are precise but only know the phrasings someone wrote down; the model reads
+   * the rest. Its threshold keeps its false positives low, so it needs no vetoes. */
+  if (!sam_safety_result_is_crisis (&result) && detector->model != NULL)
+    {
+      double probability = sam_safety_model_probability (detector->model, text);
+
+      if (probability >= sam_safety_model_get_threshold (detector->model))
+        {
+          result.kind = SAM_SAFETY_KIND_IDEATION;
+          result.confidence = probability;
+          result.rule_id = SAM_SAFETY_MODEL_RULE_ID;
+          result.language = NULL;
+        }
+    }
+
+  if (result.rule_id == NULL || result.language == NULL)
     result.language = guess_language (detector, normal);
   return result;
 }

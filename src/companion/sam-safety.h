@@ -24,6 +24,9 @@ typedef enum
 /* A combined score at or above this makes a message a crisis. */
 #define SAM_SAFETY_THRESHOLD 0.6
 
+/* The rule id of a verdict reached by the learned second stage (sam-safety-model.h). */
+#define SAM_SAFETY_MODEL_RULE_ID "model/crisis"
+
 /* The verdict on one message. It never holds any of the message's text: the strings belong to
  * the detector and live as long as it does. */
 typedef struct

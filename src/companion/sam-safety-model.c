@@ -1,0 +1,342 @@
+/* sam-safety-model.c — the crisis detector's second stage: a linear model over hashed features.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A logistic regression trained by data/safety/train-model.py, which also documents the file
+ * format (data/safety/model.bin). The text is folded (case, accents, repeated letters), split
+ * into sentences and words; every word, pair of neighbouring words and character 3-, 4- and
+ * 5-gram of a word (with a space on either side) is hashed with FNV-1a into 2^bits buckets.
+ * The probability is that of the whole message or of its riskiest sentence, whichever is
+ * higher. The feature code here and in train-model.py must stay identical.
+ */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sam-safety-model.h"
+
+#define MODEL_PATH  RESOURCE_PATH "/data/safety/model.bin"
+#define MAGIC       "SAMLR01"
+#define HEADER_SIZE 24
+
+struct _SamSafetyModel
+{
+  GBytes      *bytes;
+  const gint8 *weights;
+  guint        bits;
+  double       scale;
+  double       bias;
+  double       threshold;
+};
+
+static float
+read_float (const guint8 *data)
+{
+  guint32 raw;
+  float   value;
+
+  memcpy (&raw, data, sizeof raw);
+  raw = GUINT32_FROM_LE (raw);
+  memcpy (&value, &raw, sizeof value);
+  return value;
+}
+
+/**
+ * sam_safety_model_new_from_bytes:
+ * @bytes: the contents of a model file
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set when the file is not one.
+ */
+SamSafetyModel *
+sam_safety_model_new_from_bytes (GBytes *bytes, GError **error)
+{
+  g_autoptr (SamSafetyModel) self = g_new0 (SamSafetyModel, 1);
+  gsize         size = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &size);
+  guint32       bits;
+
+  if (size < HEADER_SIZE || memcmp (data, MAGIC, sizeof MAGIC) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The crisis model is not a model file; run data/safety/train-model.py again.");
+      return NULL;
+    }
+  memcpy (&bits, data + 8, sizeof bits);
+  bits = GUINT32_FROM_LE (bits);
+  if (bits < 8 || bits > 24 || size != HEADER_SIZE + ((gsize) 1 << bits))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The crisis model file is truncated; run data/safety/train-model.py again.");
+      return NULL;
+    }
+
+  self->bytes = g_bytes_ref (bytes);
+  self->bits = bits;
+  self->scale = read_float (data + 12);
+  self->bias = read_float (data + 16);
+  self->threshold = read_float (data + 20);
+  self->weights = (const gint8 *) (data + HEADER_SIZE);
+  return g_steal_pointer (&self);
+}
+
+/**
+ * sam_safety_model_new_builtin:
+ *
+ * Returns: (transfer full): the model shipped in the data resource.
+ */
+SamSafetyModel *
+sam_safety_model_new_builtin (GError **error)
+{
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (MODEL_PATH, 0, error);
+
+  if (bytes == NULL)
+    return NULL;
+  return sam_safety_model_new_from_bytes (bytes, error);
+}
+
+void
+sam_safety_model_free (SamSafetyModel *self)
+{
+  if (self == NULL)
+    return;
+  g_bytes_unref (self->bytes);
+  g_free (self);
+}
+
+/**
+ * sam_safety_model_get_threshold:
+ *
+ * Returns: the probability at or above which a message is a crisis, chosen when training.
+ */
+double
+sam_safety_model_get_threshold (SamSafetyModel *self)
+{
+  g_return_val_if_fail (self != NULL, 1.0);
+
+  return self->threshold;
+}
+
+/* Features */
+
+static gboolean
+is_apostrophe (gunichar c)
+{
+  return c == '\'' || c == 0x2019 || c == 0x02BC || c == 0x2018 || c == '`' || c == 0x00B4;
+}
+
+static gboolean
+is_sentence_end (gunichar c)
+{
+  return c == '.' || c == '!' || c == '?' || c == ';' || c == '\n' || c == 0x2026;
+}
+
+/* "don't", "I'm", "you're": the apostrophe joins; "j'ai", "l'ultima": it separates. */
+static gboolean
+is_contraction (const gunichar *rest)
+{
+  static const char *const endings[] = { "t", "s", "m", "re", "ve", "ll", "d" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endings); i++)
+    {
+      gsize    length = strlen (endings[i]);
+      gboolean same = TRUE;
+
+      for (gsize k = 0; k < length && same; k++)
+        same = rest[k] == (gunichar) endings[i][k];
+      if (same && (length >= 3 || rest[length] == 0 || !g_unichar_isalpha (rest[length])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static guint32
+fnv1a (guint32 hash, const char *data, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    hash = (hash ^ (guint8) data[i]) * 16777619u;
+  return hash;
+}
+
+static void
+add_key (GArray *buckets, guint bits, char kind, const char *data, gsize length)
+{
+  guint32 hash = fnv1a (2166136261u, &kind, 1);
+
+  hash = fnv1a (hash, data, length);
+  hash = (hash ^ (hash >> bits)) & ((1u << bits) - 1);
+  g_array_append_val (buckets, hash);
+}
+
+/* The buckets of one word and of its pair with the next word (NEXT may be NULL). */
+static void
+add_word (GArray *buckets, guint bits, const char *word, const char *next)
+{
+  g_autofree char  *padded = g_strconcat (" ", word, " ", NULL);
+  glong             n = g_utf8_strlen (padded, -1);
+  g_autofree guint *offsets = g_new (guint, n + 1);
+  const char       *p = padded;
+
+  add_key (buckets, bits, 'w', word, strlen (word));
+  if (next != NULL)
+    {
+      g_autofree char *pair = g_strconcat (word, " ", next, NULL);
+
+      add_key (buckets, bits, 'b', pair, strlen (pair));
+    }
+
+  for (glong i = 0; i <= n; i++)
+    {
+      offsets[i] = p - padded;
+      if (*p)
+        p = g_utf8_next_char (p);
+    }
+  for (glong k = 3; k <= 5; k++)
+    for (glong i = 0; i + k <= n; i++)
+      add_key (buckets, bits, 'c', padded + offsets[i], offsets[i + k] - offsets[i]);
+}
+
+static int
+compare_buckets (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a;
+  guint32 y = *(const guint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The probability of a set of buckets, each counted once, the vector scaled to unit length. */
+static double
+score (SamSafetyModel *self, GArray *buckets)
+{
+  guint32 *data = (guint32 *) buckets->data;
+  guint    n = 0;
+  gint64   sum = 0;
+  double   z;
+
+  if (buckets->len == 0)
+    return 0.0;
+  qsort (data, buckets->len, sizeof (guint32), compare_buckets);
+  for (guint i = 0; i < buckets->len; i++)
+    {
+      if (i > 0 && data[i] == data[i - 1])
+        continue;
+      sum += self->weights[data[i]];
+      n++;
+    }
+  z = self->bias + (double) sum * self->scale / sqrt (n);
+  return 1.0 / (1.0 + exp (-z));
+}
+
+/* Splits normalised words into sentences: each sentence's words, NULL-separated. */
+static GPtrArray *
+split_words (const char *text)
+{
+  g_autofree char     *folded = g_utf8_casefold (text, -1);
+  g_autofree char     *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKD);
+  g_autofree gunichar *chars = NULL;
+  GPtrArray           *words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) word = g_string_new (NULL);
+  gunichar previous = 0;
+  glong    n = 0;
+  gboolean sentence_has_words = FALSE;
+
+  if (decomposed == NULL)
+    decomposed = g_utf8_make_valid (folded, -1);
+
+  chars = g_new (gunichar, g_utf8_strlen (decomposed, -1) + 4);
+  for (const char *p = decomposed; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_ismark (c))
+        chars[n++] = c;
+    }
+  chars[n] = chars[n + 1] = chars[n + 2] = chars[n + 3] = 0;
+
+  for (glong i = 0; i <= n; i++)
+    {
+      gunichar c = chars[i];
+
+      if (i < n && is_apostrophe (c))
+        {
+          if (word->len > 0 && is_contraction (&chars[i + 1]))
+            continue;
+          c = ' ';
+        }
+      if (i < n && g_unichar_isalpha (c))
+        {
+          if (c != previous)
+            g_string_append_unichar (word, c);
+          previous = c;
+          continue;
+        }
+      if (i < n && g_unichar_isdigit (c))
+        {
+          g_string_append_unichar (word, c);
+          previous = c;
+          continue;
+        }
+      if (word->len > 0)
+        {
+          g_ptr_array_add (words, g_strdup (word->str));
+          g_string_truncate (word, 0);
+          sentence_has_words = TRUE;
+        }
+      previous = 0;
+      if ((i == n || is_sentence_end (c)) && sentence_has_words)
+        {
+          g_ptr_array_add (words, NULL);
+          sentence_has_words = FALSE;
+        }
+    }
+  return words;
+}
+
+/**
+ * sam_safety_model_probability:
+ * @text: one user message
+ *
+ * Returns: the probability that @text is a crisis message: the highest of the whole message's
+ * and, when it has several sentences, each sentence's.
+ */
+double
+sam_safety_model_probability (SamSafetyModel *self, const char *text)
+{
+  g_autoptr (GPtrArray) words = NULL;
+  g_autoptr (GArray) whole = NULL;
+  g_autoptr (GArray) sentence = NULL;
+  double best = 0.0;
+  guint  n_sentences = 0;
+
+  g_return_val_if_fail (self != NULL, 0.0);
+
+  if (text == NULL)
+    return 0.0;
+
+  words = split_words (text);
+  whole = g_array_new (FALSE, FALSE, sizeof (guint32));
+  sentence = g_array_new (FALSE, FALSE, sizeof (guint32));
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+
+      if (word != NULL)
+        {
+          const char *next = i + 1 < words->len ? g_ptr_array_index (words, i + 1) : NULL;
+
+          add_word (sentence, self->bits, word, next);
+          continue;
+        }
+      g_array_append_vals (whole, sentence->data, sentence->len);
+      n_sentences++;
+      best = MAX (best, score (self, sentence));
+      g_array_set_size (sentence, 0);
+    }
+
+  /* One sentence is the whole message. */
+  if (n_sentences != 1)
+    best = MAX (best, score (self, whole));
+  return best;
+}

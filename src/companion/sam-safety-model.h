@@ -1,0 +1,22 @@
+/* sam-safety-model.h — the crisis detector's second stage: a linear model over hashed features.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SamSafetyModel SamSafetyModel;
+
+SamSafetyModel *sam_safety_model_new_from_bytes (GBytes *bytes, GError **error);
+SamSafetyModel *sam_safety_model_new_builtin (GError **error);
+void            sam_safety_model_free (SamSafetyModel *self);
+double          sam_safety_model_get_threshold (SamSafetyModel *self);
+double          sam_safety_model_probability (SamSafetyModel *self, const char *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamSafetyModel, sam_safety_model_free)
+
+G_END_DECLS
