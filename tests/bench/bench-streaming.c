@@ -6,6 +6,13 @@
  * at the start and at the end of the reply, whose ratio shows whether the cost grows with the
  * length of the reply.
  *
+ * The same stall is measured, in the same run, for a baseline: the same window holding only
+ * plain wrapped GtkLabels in a box in a scrolled window, one per paragraph, the last one given
+ * the same text at the same rate (at most 20 times a second, as the view renders) and kept
+ * scrolled to the bottom. It shows how much of a
+ * stall redrawing a window of growing text costs on this machine and display (Xvfb, the cairo
+ * renderer) before any of Samantha's own work.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -34,6 +41,20 @@ typedef struct
   GArray     *gaps;
   GMainLoop  *loop;
 } Bench;
+
+typedef struct
+{
+  GtkWidget     *box;
+  GtkLabel      *label;
+  GtkAdjustment *adjustment;
+  GString       *text;
+  guint          n_tokens;
+  gint64         last_tick;
+  gint64         last_render;
+  gint64         max_gap;
+  GArray        *gaps;
+  GMainLoop     *loop;
+} Baseline;
 
 static const char *
 token_at (guint i)
@@ -71,12 +92,133 @@ append_token_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+baseline_scroll_cb (GdkFrameClock *frame_clock, Baseline *baseline)
+{
+  g_signal_handlers_disconnect_by_func (frame_clock, baseline_scroll_cb, baseline);
+  gtk_adjustment_set_value (baseline->adjustment,
+                            gtk_adjustment_get_upper (baseline->adjustment) -
+                                gtk_adjustment_get_page_size (baseline->adjustment));
+}
+
+static void
+baseline_adjustment_changed_cb (GtkAdjustment *adjustment, Baseline *baseline)
+{
+  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (baseline->label));
+
+  /* As the conversation view does: once per frame, after layout. */
+  g_signal_handlers_disconnect_by_func (frame_clock, baseline_scroll_cb, baseline);
+  g_signal_connect (frame_clock, "after-paint", G_CALLBACK (baseline_scroll_cb), baseline);
+  gdk_frame_clock_request_phase (frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+}
+
+static GtkWidget *
+new_baseline_label (void)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  return label;
+}
+
+static gboolean
+baseline_tick_cb (gpointer data)
+{
+  Baseline *baseline = data;
+  gint64    now = g_get_monotonic_time ();
+
+  if (baseline->last_tick != 0)
+    {
+      gint64 gap = now - baseline->last_tick;
+
+      baseline->max_gap = MAX (baseline->max_gap, gap);
+      g_array_append_val (baseline->gaps, gap);
+    }
+  baseline->last_tick = now;
+
+  /* A new paragraph gets a new label; the finished one keeps its text. */
+  if (g_str_has_prefix (token_at (baseline->n_tokens), "\n\n"))
+    {
+      gtk_label_set_text (baseline->label, baseline->text->str);
+      baseline->label = GTK_LABEL (new_baseline_label ());
+      gtk_box_append (GTK_BOX (baseline->box), GTK_WIDGET (baseline->label));
+      g_string_assign (baseline->text, token_at (baseline->n_tokens) + 2);
+    }
+  else
+    g_string_append (baseline->text, token_at (baseline->n_tokens));
+
+  if (now - baseline->last_render >= G_USEC_PER_SEC / 20)
+    {
+      baseline->last_render = now;
+      gtk_label_set_text (baseline->label, baseline->text->str);
+    }
+
+  if (++baseline->n_tokens == N_TOKENS)
+    {
+      g_main_loop_quit (baseline->loop);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
 static int
 compare_gaps (gconstpointer a, gconstpointer b)
 {
   gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
 
   return (x > y) - (x < y);
+}
+
+/* The longest stall and its 99th percentile, in microseconds, for a plain label growing at the
+ * same rate in the same window. */
+static void
+run_baseline (gint64 *max_gap, gint64 *p99)
+{
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *label = new_baseline_label ();
+  Baseline   baseline = { 0 };
+
+  gtk_widget_set_valign (box, GTK_ALIGN_START);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), box);
+  adw_window_set_content (ADW_WINDOW (window), scroller);
+  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
+  gtk_window_present (GTK_WINDOW (window));
+
+  baseline.box = box;
+  baseline.label = GTK_LABEL (label);
+  baseline.adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  baseline.text = g_string_new (NULL);
+  baseline.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  baseline.loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (baseline.adjustment, "changed", G_CALLBACK (baseline_adjustment_changed_cb),
+                    &baseline);
+
+  g_timeout_add_once (500, (GSourceOnceFunc) g_main_loop_quit, baseline.loop);
+  g_main_loop_run (baseline.loop);
+
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 1, baseline_tick_cb, &baseline, NULL);
+  g_main_loop_run (baseline.loop);
+
+  g_signal_handlers_disconnect_by_func (baseline.adjustment, baseline_adjustment_changed_cb,
+                                        &baseline);
+  g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), baseline_scroll_cb,
+                                        &baseline);
+  g_array_sort (baseline.gaps, compare_gaps);
+  *max_gap = baseline.max_gap;
+  *p99 = g_array_index (baseline.gaps, gint64, baseline.gaps->len * 99 / 100);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_string_free (baseline.text, TRUE);
+  g_array_unref (baseline.gaps);
+  g_main_loop_unref (baseline.loop);
 }
 
 /* Mean microseconds for one streaming update of a view already holding @length tokens. */
@@ -121,7 +263,7 @@ main (int argc, char *argv[])
   GtkWidget *window, *view;
   Bench      bench = { 0 };
   double     early, late;
-  gint64     p99;
+  gint64     p99, baseline_max, baseline_p99;
 
   gtk_init ();
   adw_init ();
@@ -159,12 +301,19 @@ main (int argc, char *argv[])
   g_array_sort (bench.gaps, compare_gaps);
   p99 = g_array_index (bench.gaps, gint64, bench.gaps->len * 99 / 100);
 
+  run_baseline (&baseline_max, &baseline_p99);
+
   early = update_cost (500);
   late = update_cost (N_TOKENS);
 
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
       bench.n_tokens, bench.max_gap / 1000.0, p99 / 1000.0);
+  g_print (
+      "streaming: baseline (plain labels, one per paragraph, given the same text at the same rate in "
+      "the same window): "
+      "longest stall %.1f ms, 99th percentile %.1f ms\n",
+      baseline_max / 1000.0, baseline_p99 / 1000.0);
   g_print (
       "streaming: update cost %.1f µs at 500 tokens, %.1f µs at %u tokens, ratio %.2f (budget: flat)\n",
       early, late, N_TOKENS, late / early);
