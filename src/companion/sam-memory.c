@@ -56,6 +56,17 @@
 #define RECENCY_WEIGHT     0.1
 #define RECENCY_SCALE_DAYS 365.0
 #define RRF_K              60.0
+/* A word with more matches than this among facts or chunks is common: BM25 would have to
+ * score every match (and count them all for its IDF), so it is not asked for. Such a word
+ * scores its IDF, estimated from how densely its newest matches lie, on its newest matches
+ * and on the matches it shares with the question's other words. */
+#define COMMON_CAP 500
+/* A common word in more than this share of the rows tells almost nothing (IDF near 0): it
+ * is left out when the question has other words. */
+#define WEAK_SHARE 0.2
+/* When a common word shares this many matches with the question's other words, its matches
+ * without them are not looked at: they would rank below. */
+#define SHARED_ENOUGH 100
 
 /* English function words and question phrasing, plus the plainest German and French ones
  * (none of which is also an English content word). */
@@ -294,6 +305,7 @@ typedef struct
   double   base;
   double   lent;
   double   score;
+  guint64  seen; /* terms counted, one bit each (facts and chunks) */
 } Candidate;
 
 typedef struct
@@ -385,6 +397,120 @@ gather (SamStore       *store,
               best[t] = MAX (best[t], match->score);
             }
         }
+    }
+
+  return g_steal_pointer (&candidates);
+}
+
+/* Counts TERM's score for each of MATCHES, once per candidate and term. */
+static void
+credit_matches (GHashTable *candidates, GArray *matches, guint term, double idf, gboolean scored)
+{
+  guint64 bit = term < 64 ? G_GUINT64_CONSTANT (1) << term : 0;
+
+  for (guint i = 0; i < matches->len; i++)
+    {
+      SamMemoryMatch *match = &g_array_index (matches, SamMemoryMatch, i);
+      Candidate      *candidate;
+
+      if (!(candidate = g_hash_table_lookup (candidates, &match->id)))
+        {
+          candidate = g_new0 (Candidate, 1);
+          candidate->id = match->id;
+          candidate->group = match->group;
+          candidate->time = match->time;
+          candidate->importance = match->importance;
+          g_hash_table_insert (candidates, &candidate->id, candidate);
+        }
+      if (candidate->seen & bit)
+        continue;
+      candidate->seen |= bit;
+      candidate->bm25 += scored ? match->score : idf;
+      candidate->terms++;
+    }
+}
+
+/* Facts and chunks: like gather (), but a common word is not ranked by BM25 (which would
+ * score each of its matches): see COMMON_CAP and WEAK_SHARE. */
+static GHashTable *
+gather_capped (SamStore *store, SamMemorySource source, GStrv terms, GError **error)
+{
+  g_autoptr (GHashTable) candidates =
+      g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  guint n_terms = g_strv_length (terms);
+  g_auto (GStrv) phrases = g_new0 (char *, n_terms + 1);
+  g_autofree double   *idf = g_new0 (double, n_terms);
+  g_autofree gboolean *common = g_new0 (gboolean, n_terms);
+  g_autofree gboolean *weak = g_new0 (gboolean, n_terms);
+  gboolean             any_strong = FALSE;
+
+  for (guint t = 0; t < n_terms; t++)
+    {
+      gint64 floor_row = 0, last = 0;
+
+      phrases[t] = phrase_for (terms[t]);
+      if (!sam_store_probe_memory (store, source, phrases[t], COMMON_CAP, &floor_row, &last, error))
+        return NULL;
+      if (floor_row > 0 && last >= floor_row)
+        {
+          /* Its newest COMMON_CAP + 1 matches lie among the last (last - floor + 1) rows. */
+          double share = MIN (1.0, (COMMON_CAP + 1.0) / (double) (last - floor_row + 1));
+          double rows = (double) last;
+          double df = share * rows;
+
+          common[t] = TRUE;
+          idf[t] = MAX (log ((rows - df + 0.5) / (df + 0.5)), 1e-6);
+          weak[t] = share > WEAK_SHARE;
+        }
+      if (!weak[t])
+        any_strong = TRUE;
+    }
+  /* Only weak words: they are all there is to go by. */
+  if (!any_strong)
+    memset (weak, 0, n_terms * sizeof *weak);
+
+  for (guint t = 0; t < n_terms; t++)
+    {
+      g_autoptr (GArray) matches = NULL;
+      g_autoptr (GString) shared = NULL;
+
+      if (weak[t])
+        continue;
+      if (!common[t])
+        {
+          if (!(matches = sam_store_match_memory (store, source, phrases[t], TERM_LIMIT, error)))
+            return NULL;
+          credit_matches (candidates, matches, t, 0, TRUE);
+          continue;
+        }
+
+      /* The matches it shares with the other words, however old. */
+      for (guint o = 0; o < n_terms; o++)
+        if (o != t && !weak[o])
+          {
+            if (shared == NULL)
+              g_string_append_printf ((shared = g_string_new (NULL)), "%s AND (", phrases[t]);
+            else
+              g_string_append (shared, " OR ");
+            g_string_append (shared, phrases[o]);
+          }
+      if (shared != NULL)
+        {
+          g_string_append_c (shared, ')');
+          if (!(matches =
+                    sam_store_match_memory_newest (store, source, shared->str, COMMON_CAP, error)))
+            return NULL;
+          credit_matches (candidates, matches, t, idf[t], FALSE);
+          /* Enough that match more than this word: those alone would rank first. */
+          if (matches->len >= SHARED_ENOUGH)
+            continue;
+          g_clear_pointer (&matches, g_array_unref);
+        }
+
+      /* Its newest matches. */
+      if (!(matches = sam_store_match_memory_newest (store, source, phrases[t], COMMON_CAP, error)))
+        return NULL;
+      credit_matches (candidates, matches, t, idf[t], FALSE);
     }
 
   return g_steal_pointer (&candidates);
@@ -761,8 +887,11 @@ sam_memory_recall (
           g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
       GHashTable *candidates;
 
-      if (!(candidates = gather (store, sources[s], terms, exclude_conversation,
-                                 sources[s] == SAM_MEMORY_SOURCE_MESSAGE ? sessions : NULL, error)))
+      if (sources[s] == SAM_MEMORY_SOURCE_MESSAGE)
+        candidates = gather (store, sources[s], terms, exclude_conversation, sessions, error);
+      else
+        candidates = gather_capped (store, sources[s], terms, error);
+      if (candidates == NULL)
         return NULL;
       g_ptr_array_add (tables, candidates);
       if (!(ranked = rank_source (store, sources[s], candidates, sessions, terms, months, years,

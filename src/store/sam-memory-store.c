@@ -601,6 +601,32 @@ sam_store_get_chunk (
   "WHERE archive_chunks_fts MATCH ?1 "                                                 \
   "ORDER BY bm25 (archive_chunks_fts) LIMIT ?2"
 
+/* The newest matches, without BM25: for a word so common that scoring every match costs more
+ * than it tells. */
+#define NEWEST_FACTS_SQL                                                              \
+  "SELECT f.id, ifnull (f.conversation_id, 0), f.created, 0.0, "                      \
+  "  CASE WHEN f.pinned THEN 1.0 ELSE f.importance END "                              \
+  "FROM memory_facts_fts JOIN memory_facts f ON f.id = memory_facts_fts.rowid "       \
+  "WHERE memory_facts_fts MATCH ?1 AND f.status = 'approved' AND f.valid_to IS NULL " \
+  "ORDER BY memory_facts_fts.rowid DESC LIMIT ?2"
+
+#define NEWEST_CHUNKS_SQL                                                             \
+  "SELECT a.id, 0, coalesce (a.modified, a.created), 0.0, 0.5 "                       \
+  "FROM archive_chunks_fts JOIN archive_chunks a ON a.id = archive_chunks_fts.rowid " \
+  "WHERE archive_chunks_fts MATCH ?1 ORDER BY archive_chunks_fts.rowid DESC LIMIT ?2"
+
+#define PROBE_FACTS_SQL                                                         \
+  "SELECT (SELECT rowid FROM memory_facts_fts WHERE memory_facts_fts MATCH ?1 " \
+  "        ORDER BY rowid DESC LIMIT 1 OFFSET ?2), (SELECT max (rowid) FROM memory_facts)"
+
+#define PROBE_CHUNKS_SQL                                                            \
+  "SELECT (SELECT rowid FROM archive_chunks_fts WHERE archive_chunks_fts MATCH ?1 " \
+  "        ORDER BY rowid DESC LIMIT 1 OFFSET ?2), (SELECT max (rowid) FROM archive_chunks)"
+
+#define PROBE_MESSAGES_SQL                                              \
+  "SELECT (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1 " \
+  "        ORDER BY rowid DESC LIMIT 1 OFFSET ?2), (SELECT max (rowid) FROM messages)"
+
 static void
 read_match (sqlite3_stmt *stmt, SamMemoryMatch *match)
 {
@@ -659,6 +685,83 @@ sam_store_match_memory (
       return NULL;
     }
   return g_steal_pointer (&matches);
+}
+
+GArray *
+sam_store_match_memory_newest (
+    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error)
+{
+  g_autoptr (GArray) matches = g_array_new (FALSE, FALSE, sizeof (SamMemoryMatch));
+  g_auto (SamCachedStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+  g_return_val_if_fail (expression != NULL, NULL);
+  g_return_val_if_fail (source != SAM_MEMORY_SOURCE_MESSAGE, NULL);
+
+  if (!(stmt = _sam_store_prepare (
+            self, source == SAM_MEMORY_SOURCE_FACT ? NEWEST_FACTS_SQL : NEWEST_CHUNKS_SQL, error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, expression, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, limit ? limit : G_MAXINT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      SamMemoryMatch match;
+
+      read_match (stmt, &match);
+      g_array_append_val (matches, match);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "search memory");
+      return NULL;
+    }
+  return g_steal_pointer (&matches);
+}
+
+gboolean
+sam_store_probe_memory (SamStore       *self,
+                        SamMemorySource source,
+                        const char     *expression,
+                        guint           offset,
+                        gint64         *rowid,
+                        gint64         *last,
+                        GError        **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  const char *sql;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (expression != NULL, FALSE);
+
+  switch (source)
+    {
+    case SAM_MEMORY_SOURCE_FACT:
+      sql = PROBE_FACTS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_CHUNK:
+      sql = PROBE_CHUNKS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_MESSAGE:
+    default:
+      sql = PROBE_MESSAGES_SQL;
+      break;
+    }
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, expression, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, offset);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "search memory");
+      return FALSE;
+    }
+  if (rowid)
+    *rowid = sqlite3_column_int64 (stmt, 0);
+  if (last)
+    *last = sqlite3_column_int64 (stmt, 1);
+  return TRUE;
 }
 
 gboolean

@@ -111,6 +111,22 @@ typedef struct
 GArray *sam_store_match_memory (
     SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error);
 
+/* Like sam_store_match_memory () for facts and chunks, but the LIMIT newest matches, without
+ * a score: for words so common that ranking every match would cost too much. */
+GArray *sam_store_match_memory_newest (
+    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error);
+
+/* How common EXPRESSION is in SOURCE, cheaply: ROWID gets the row of its match number
+ * OFFSET + 1 counted from the newest (0 when it has no more than OFFSET matches), LAST the
+ * highest row of SOURCE (0 when empty). Reads at most OFFSET + 1 matches. */
+gboolean sam_store_probe_memory (SamStore       *self,
+                                 SamMemorySource source,
+                                 const char     *expression,
+                                 guint           offset,
+                                 gint64         *rowid,
+                                 gint64         *last,
+                                 GError        **error);
+
 /* The messages before and after message ID in its conversation (0 where there is none). */
 gboolean sam_store_get_message_neighbours (
     SamStore *self, gint64 id, gint64 *previous, gint64 *next, GError **error);
