@@ -436,6 +436,89 @@ test_recall_ranking (void)
   }
 }
 
+/* Words with more matches than recall ranks one by one (500) among facts and chunks: a word
+ * in most rows ("user", "garden" here) does not crowd out a rare one, and two common words
+ * still find an old fact that holds both. */
+static void
+test_recall_common_words (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamStore) store = new_store (NULL);
+  g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+  sqlite3 *db = _sam_store_get_db (store);
+  SamFact *fact;
+
+  /* The oldest facts, among 3,300 newer ones that drown each of their words. */
+  fact = sam_fact_new ("The user's friend Maria lives in Lyon.", "fact");
+  fact->importance = 0.1;
+  g_ptr_array_add (facts, fact);
+  fact = sam_fact_new ("On Sundays the user plays the oboe in a quartet with three friends "
+                       "from the old orchestra, mostly Haydn and a little Mozart.",
+                       "fact");
+  fact->importance = 0.1;
+  g_ptr_array_add (facts, fact);
+  for (guint i = 0; i < 3300; i++)
+    {
+      g_autofree char *text = NULL;
+
+      if (i % 6 == 0)
+        text = g_strdup_printf ("The user's friend Maria bought bread %u.", i);
+      else if (i % 6 == 1)
+        text = g_strdup_printf ("The user's neighbour Tom lives in Oslo %u.", i);
+      else
+        text = g_strdup_printf ("The user worked in the garden %u.", i);
+      fact = sam_fact_new (text, "fact");
+      fact->importance = 1.0;
+      g_ptr_array_add (facts, fact);
+    }
+  g_assert_true (sam_store_add_facts (store, facts, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sam_store_add_chunk (store, "/home/u/music.txt", 0,
+                                        "Notes on the oboe reed I cut last winter, and how it "
+                                        "sounded in the cold church.",
+                                        -1, &error),
+                   >, 0);
+  for (guint i = 0; i < 1200; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/home/u/garden/%u.txt", i);
+
+      g_assert_cmpint (
+          sam_store_add_chunk (store, path, 0, "Garden diary: watered the beans.", -1, &error), >,
+          0);
+    }
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_no_error (error);
+
+  /* The rare word wins over words in every row, in facts and in chunks: both come first. */
+  {
+    g_autoptr (GPtrArray) hits = recall (store, "Does the user play the oboe in the garden?", 0);
+
+    g_assert_cmpuint (hits->len, >=, 2);
+    g_assert_cmpint (find_hit (hits, "plays the oboe"), <, 2);
+    g_assert_cmpint (find_hit (hits, "oboe reed"), <, 2);
+  }
+
+  /* Two common words (551 matches each): the old fact that has both is found first. */
+  {
+    g_autoptr (GPtrArray) hits = recall (store, "Where does Maria live?", 0);
+
+    g_assert_cmpuint (hits->len, >, 0);
+    g_assert_cmpint (find_hit (hits, "Maria lives in Lyon"), ==, 0);
+  }
+
+  /* Only very common words: they are still looked for. */
+  {
+    g_autoptr (GPtrArray) hits = recall (store, "garden", 0);
+    SamRecallHit *hit;
+
+    g_assert_cmpuint (hits->len, ==, 10);
+    hit = g_ptr_array_index (hits, 0);
+    g_assert_nonnull (strstr (hit->text, "arden"));
+  }
+}
+
 /* How a conversation is shaped bears on recall: the reply to a question, who speaks, the
  * conversation as a whole, the day. Each case is built so that without the rule the other
  * message would win (it is shorter or newer). */
@@ -705,6 +788,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/memory/forget-really-deletes", test_forget_really_deletes);
   g_test_add_func ("/memory/recall-ranking", test_recall_ranking);
   g_test_add_func ("/memory/recall-conversation-shape", test_recall_conversation_shape);
+  g_test_add_func ("/memory/recall-common-words", test_recall_common_words);
   g_test_add_func ("/memory/command-line", test_command_line);
   g_test_add_func ("/memory/memory-in-turn", test_memory_in_turn);
 
