@@ -56,7 +56,7 @@
 #define RECENCY_WEIGHT     0.1
 #define RECENCY_SCALE_DAYS 365.0
 #define RRF_K              60.0
-/* A word with more matches than this among facts or chunks is common: BM25 would have to
+/* A word with more matches than this in a source is common: BM25 would have to
  * score every match (and count them all for its IDF), so it is not asked for. Such a word
  * scores its IDF, estimated from how densely its newest matches lie, on its newest matches
  * and on the matches it shares with the question's other words. */
@@ -342,8 +342,67 @@ speaker_named (const char *label, GStrv terms)
   return g_strv_contains ((const char *const *) terms, g_strstrip (folded));
 }
 
-/* BM25 per term, summed per candidate, in a table id → Candidate. SESSIONS, when given,
- * gets per conversation the best BM25 of each term (an array of one double per term). */
+typedef struct
+{
+  SamMemorySource source;
+  GStrv           terms;
+  guint           n_terms;
+  gint64          exclude_conversation;
+  GHashTable     *candidates;
+  GHashTable     *sessions;
+} Gathering;
+
+/* Counts term number TERM for each of MATCHES, once per candidate: its BM25 when SCORED,
+ * else IDF. Per conversation, the best score of each term goes to the sessions table. */
+static void
+credit_matches (Gathering *g, GArray *matches, guint term, double idf, gboolean scored)
+{
+  guint64 bit = term < 64 ? G_GUINT64_CONSTANT (1) << term : 0;
+
+  for (guint i = 0; i < matches->len; i++)
+    {
+      SamMemoryMatch *match = &g_array_index (matches, SamMemoryMatch, i);
+      double          score = scored ? match->score : idf;
+      Candidate      *candidate;
+
+      if (g->source == SAM_MEMORY_SOURCE_MESSAGE && g->exclude_conversation > 0 &&
+          match->group == g->exclude_conversation)
+        continue;
+      if (!(candidate = g_hash_table_lookup (g->candidates, &match->id)))
+        {
+          candidate = g_new0 (Candidate, 1);
+          candidate->id = match->id;
+          candidate->group = match->group;
+          candidate->time = match->time;
+          candidate->importance = match->importance;
+          candidate->asks = match->asks;
+          candidate->speaks = speaker_named (match->speaker, g->terms);
+          g_hash_table_insert (g->candidates, &candidate->id, candidate);
+        }
+      if (candidate->seen & bit)
+        continue;
+      candidate->seen |= bit;
+      candidate->bm25 += score;
+      candidate->terms++;
+      if (g->sessions)
+        {
+          double *best = g_hash_table_lookup (g->sessions, &match->group);
+
+          if (best == NULL)
+            {
+              best = g_new0 (double, g->n_terms);
+              g_hash_table_insert (g->sessions, g_memdup2 (&match->group, sizeof match->group),
+                                   best);
+            }
+          best[term] = MAX (best[term], score);
+        }
+    }
+}
+
+/* BM25 per term, summed per candidate, in a table id → Candidate; but a common word is not
+ * ranked by BM25, which would score each of its matches: see COMMON_CAP and WEAK_SHARE.
+ * SESSIONS, when given, gets per conversation the best score of each term (an array of one
+ * double per term). */
 static GHashTable *
 gather (SamStore       *store,
         SamMemorySource source,
@@ -354,90 +413,8 @@ gather (SamStore       *store,
 {
   g_autoptr (GHashTable) candidates =
       g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
-  guint n_terms = g_strv_length (terms);
-
-  for (guint t = 0; terms[t]; t++)
-    {
-      g_autofree char *phrase = phrase_for (terms[t]);
-      g_autoptr (GArray) matches = NULL;
-
-      if (!(matches = sam_store_match_memory (store, source, phrase, TERM_LIMIT, error)))
-        return NULL;
-      for (guint i = 0; i < matches->len; i++)
-        {
-          SamMemoryMatch *match = &g_array_index (matches, SamMemoryMatch, i);
-          Candidate      *candidate;
-
-          if (source == SAM_MEMORY_SOURCE_MESSAGE && exclude_conversation > 0 &&
-              match->group == exclude_conversation)
-            continue;
-          if (!(candidate = g_hash_table_lookup (candidates, &match->id)))
-            {
-              candidate = g_new0 (Candidate, 1);
-              candidate->id = match->id;
-              candidate->group = match->group;
-              candidate->time = match->time;
-              candidate->importance = match->importance;
-              candidate->asks = match->asks;
-              candidate->speaks = speaker_named (match->speaker, terms);
-              g_hash_table_insert (candidates, &candidate->id, candidate);
-            }
-          candidate->bm25 += match->score;
-          candidate->terms++;
-          if (sessions)
-            {
-              double *best = g_hash_table_lookup (sessions, &match->group);
-
-              if (best == NULL)
-                {
-                  best = g_new0 (double, n_terms);
-                  g_hash_table_insert (sessions, g_memdup2 (&match->group, sizeof match->group),
-                                       best);
-                }
-              best[t] = MAX (best[t], match->score);
-            }
-        }
-    }
-
-  return g_steal_pointer (&candidates);
-}
-
-/* Counts TERM's score for each of MATCHES, once per candidate and term. */
-static void
-credit_matches (GHashTable *candidates, GArray *matches, guint term, double idf, gboolean scored)
-{
-  guint64 bit = term < 64 ? G_GUINT64_CONSTANT (1) << term : 0;
-
-  for (guint i = 0; i < matches->len; i++)
-    {
-      SamMemoryMatch *match = &g_array_index (matches, SamMemoryMatch, i);
-      Candidate      *candidate;
-
-      if (!(candidate = g_hash_table_lookup (candidates, &match->id)))
-        {
-          candidate = g_new0 (Candidate, 1);
-          candidate->id = match->id;
-          candidate->group = match->group;
-          candidate->time = match->time;
-          candidate->importance = match->importance;
-          g_hash_table_insert (candidates, &candidate->id, candidate);
-        }
-      if (candidate->seen & bit)
-        continue;
-      candidate->seen |= bit;
-      candidate->bm25 += scored ? match->score : idf;
-      candidate->terms++;
-    }
-}
-
-/* Facts and chunks: like gather (), but a common word is not ranked by BM25 (which would
- * score each of its matches): see COMMON_CAP and WEAK_SHARE. */
-static GHashTable *
-gather_capped (SamStore *store, SamMemorySource source, GStrv terms, GError **error)
-{
-  g_autoptr (GHashTable) candidates =
-      g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
-  guint n_terms = g_strv_length (terms);
+  guint     n_terms = g_strv_length (terms);
+  Gathering g = { source, terms, n_terms, exclude_conversation, candidates, sessions };
   g_auto (GStrv) phrases = g_new0 (char *, n_terms + 1);
   g_autofree double   *idf = g_new0 (double, n_terms);
   g_autofree gboolean *common = g_new0 (gboolean, n_terms);
@@ -480,7 +457,7 @@ gather_capped (SamStore *store, SamMemorySource source, GStrv terms, GError **er
         {
           if (!(matches = sam_store_match_memory (store, source, phrases[t], TERM_LIMIT, error)))
             return NULL;
-          credit_matches (candidates, matches, t, 0, TRUE);
+          credit_matches (&g, matches, t, 0, TRUE);
           continue;
         }
 
@@ -500,7 +477,7 @@ gather_capped (SamStore *store, SamMemorySource source, GStrv terms, GError **er
           if (!(matches =
                     sam_store_match_memory_newest (store, source, shared->str, COMMON_CAP, error)))
             return NULL;
-          credit_matches (candidates, matches, t, idf[t], FALSE);
+          credit_matches (&g, matches, t, idf[t], FALSE);
           /* Enough that match more than this word: those alone would rank first. */
           if (matches->len >= SHARED_ENOUGH)
             continue;
@@ -510,7 +487,7 @@ gather_capped (SamStore *store, SamMemorySource source, GStrv terms, GError **er
       /* Its newest matches. */
       if (!(matches = sam_store_match_memory_newest (store, source, phrases[t], COMMON_CAP, error)))
         return NULL;
-      credit_matches (candidates, matches, t, idf[t], FALSE);
+      credit_matches (&g, matches, t, idf[t], FALSE);
     }
 
   return g_steal_pointer (&candidates);
@@ -887,11 +864,8 @@ sam_memory_recall (
           g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
       GHashTable *candidates;
 
-      if (sources[s] == SAM_MEMORY_SOURCE_MESSAGE)
-        candidates = gather (store, sources[s], terms, exclude_conversation, sessions, error);
-      else
-        candidates = gather_capped (store, sources[s], terms, error);
-      if (candidates == NULL)
+      if (!(candidates = gather (store, sources[s], terms, exclude_conversation,
+                                 sources[s] == SAM_MEMORY_SOURCE_MESSAGE ? sessions : NULL, error)))
         return NULL;
       g_ptr_array_add (tables, candidates);
       if (!(ranked = rank_source (store, sources[s], candidates, sessions, terms, months, years,

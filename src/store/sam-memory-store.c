@@ -615,6 +615,13 @@ sam_store_get_chunk (
   "FROM archive_chunks_fts JOIN archive_chunks a ON a.id = archive_chunks_fts.rowid " \
   "WHERE archive_chunks_fts MATCH ?1 ORDER BY archive_chunks_fts.rowid DESC LIMIT ?2"
 
+#define NEWEST_MESSAGES_SQL                                                      \
+  "SELECT m.id, m.conversation_id, m.created, 0.0, 0.5, " MESSAGE_SHAPE_COLUMNS  \
+  " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "             \
+  "JOIN conversations c ON c.id = m.conversation_id "                            \
+  "WHERE messages_fts MATCH ?1 AND c.deleted IS NULL AND c.kind <> 'temporary' " \
+  "ORDER BY messages_fts.rowid DESC LIMIT ?2"
+
 #define PROBE_FACTS_SQL                                                         \
   "SELECT (SELECT rowid FROM memory_facts_fts WHERE memory_facts_fts MATCH ?1 " \
   "        ORDER BY rowid DESC LIMIT 1 OFFSET ?2), (SELECT max (rowid) FROM memory_facts)"
@@ -693,14 +700,27 @@ sam_store_match_memory_newest (
 {
   g_autoptr (GArray) matches = g_array_new (FALSE, FALSE, sizeof (SamMemoryMatch));
   g_auto (SamCachedStmt) stmt = NULL;
-  int rc;
+  const char *sql;
+  int         rc;
 
   g_return_val_if_fail (SAM_IS_STORE (self), NULL);
   g_return_val_if_fail (expression != NULL, NULL);
-  g_return_val_if_fail (source != SAM_MEMORY_SOURCE_MESSAGE, NULL);
 
-  if (!(stmt = _sam_store_prepare (
-            self, source == SAM_MEMORY_SOURCE_FACT ? NEWEST_FACTS_SQL : NEWEST_CHUNKS_SQL, error)))
+  switch (source)
+    {
+    case SAM_MEMORY_SOURCE_FACT:
+      sql = NEWEST_FACTS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_CHUNK:
+      sql = NEWEST_CHUNKS_SQL;
+      break;
+    case SAM_MEMORY_SOURCE_MESSAGE:
+    default:
+      sql = NEWEST_MESSAGES_SQL;
+      break;
+    }
+
+  if (!(stmt = _sam_store_prepare (self, sql, error)))
     return NULL;
   sqlite3_bind_text (stmt, 1, expression, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, limit ? limit : G_MAXINT);

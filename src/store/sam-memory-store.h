@@ -111,8 +111,8 @@ typedef struct
 GArray *sam_store_match_memory (
     SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error);
 
-/* Like sam_store_match_memory () for facts and chunks, but the LIMIT newest matches, without
- * a score: for words so common that ranking every match would cost too much. */
+/* Like sam_store_match_memory (), but the LIMIT newest matches, without a score: for words so
+ * common that ranking every match would cost too much. */
 GArray *sam_store_match_memory_newest (
     SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error);
 
