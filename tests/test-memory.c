@@ -436,7 +436,7 @@ test_recall_ranking (void)
   }
 }
 
-/* Words with more matches than recall ranks one by one (500) among facts and chunks: a word
+/* Words with more matches than recall ranks one by one (500) in a source: a word
  * in most rows ("user", "garden" here) does not crowd out a rare one, and two common words
  * still find an old fact that holds both. */
 static void
@@ -506,6 +506,45 @@ test_recall_common_words (void)
 
     g_assert_cmpuint (hits->len, >, 0);
     g_assert_cmpint (find_hit (hits, "Maria lives in Lyon"), ==, 0);
+  }
+
+  /* The same among messages: an old message with two common words. */
+  {
+    g_autoptr (SamConversation) conversation =
+        sam_store_create_conversation (store, "Chat", SAM_CONVERSATION_KIND_NORMAL, &error);
+    g_autoptr (sqlite3_stmt) insert = NULL;
+    g_autoptr (GPtrArray) hits = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                         "INSERT INTO messages (conversation_id, role, content, "
+                                         "created) VALUES (?1, 'user', ?2, ?3)",
+                                         -1, &insert, NULL),
+                     ==, SQLITE_OK);
+    for (int i = -1; i < 1650; i++)
+      {
+        g_autofree char *text = NULL;
+
+        if (i < 0)
+          text = g_strdup ("Maria moved last year and now lives in Lyon, near the river.");
+        else if (i % 3 == 0)
+          text = g_strdup_printf ("Maria baked bread again %d.", i);
+        else if (i % 3 == 1)
+          text = g_strdup_printf ("Tom lives in Oslo and rows %d.", i);
+        else
+          text = g_strdup_printf ("I worked in the garden %d.", i);
+        sqlite3_reset (insert);
+        sqlite3_bind_int64 (insert, 1, sam_conversation_get_id (conversation));
+        sqlite3_bind_text (insert, 2, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (insert, 3, (1600000000 + (gint64) i * 60) * G_USEC_PER_SEC);
+        g_assert_cmpint (sqlite3_step (insert), ==, SQLITE_DONE);
+      }
+    g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+
+    hits = recall (store, "Where does Maria live?", 0);
+    g_assert_cmpint (find_hit (hits, "Maria moved"), >=, 0);
+    g_assert_cmpint (find_hit (hits, "Maria moved"), <, 3);
   }
 
   /* Only very common words: they are still looked for. */
