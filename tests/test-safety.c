@@ -737,7 +737,7 @@ test_safety_model (void)
   g_autoptr (GBytes) bytes = sam_test_load_fixture ("safety-model-expected.jsonl");
   g_autofree char *contents = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
-  g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR01\0\x12\0\0\0", 12);
+  g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR02\0\x12\0\0\0", 12);
   g_autoptr (SamSafetyModel) none = NULL;
   guint  n_checked = 0, n_crisis = 0;
   gint64 start;
@@ -753,17 +753,23 @@ test_safety_model (void)
       g_autoptr (JsonParser) parser = json_parser_new ();
       JsonObject *object;
       const char *text;
-      double      expected, probability;
+      double      whole, sentence, probability;
+      gboolean    crisis;
 
       if (*lines[i] == '\0')
         continue;
       g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
       object = json_node_get_object (json_parser_get_root (parser));
       text = json_object_get_string_member (object, "text");
-      expected = json_object_get_double_member (object, "p");
-      probability = sam_safety_model_probability (model, text);
-      g_assert_cmpfloat_with_epsilon (probability, expected, 1e-6);
-      n_crisis += probability >= sam_safety_model_get_threshold (model);
+      sam_safety_model_get_probabilities (model, text, &whole, &sentence);
+      g_assert_cmpfloat_with_epsilon (whole, json_object_get_double_member (object, "whole"), 1e-6);
+      g_assert_cmpfloat_with_epsilon (sentence, json_object_get_double_member (object, "sentence"),
+                                      1e-6);
+      crisis = sam_safety_model_is_crisis (model, text, &probability);
+      g_assert_cmpint (crisis, ==, json_object_get_boolean_member (object, "crisis"));
+      g_assert_cmpfloat (probability, ==, MAX (whole, sentence));
+      g_assert_cmpfloat (probability, ==, sam_safety_model_probability (model, text));
+      n_crisis += crisis;
       n_checked++;
     }
   g_assert_cmpuint (n_checked, >=, 6);

@@ -13,7 +13,9 @@ import numpy as np
 
 BITS = 18
 D = 1 << BITS
-MAGIC = b"SAMLR01\0"
+MAGIC = b"SAMLR02\0"
+HEADER = "<8sIffff"
+SENTENCE_MIN_WORDS = 3  # shorter sentences are read only as part of the message
 APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4"
 SENTENCE_ENDS = ".!?;\n\u2026"
 CONTRACTIONS = ("t", "s", "m", "re", "ve", "ll", "d")
@@ -79,10 +81,14 @@ def sentence_buckets(words):
 
 
 def segments(text):
-    """The bucket sets the detector scores: the whole message and, if several, each sentence."""
-    sents = [sentence_buckets(s) for s in sentences(text)]
+    """The bucket sets the detector scores: the whole message and, if several, each sentence
+    of at least SENTENCE_MIN_WORDS words."""
+    words = sentences(text)
+    sents = [sentence_buckets(s) for s in words]
     whole = set().union(*sents) if sents else set()
-    return whole, sents
+    if len(sents) < 2:
+        return whole, []
+    return whole, [b for w, b in zip(words, sents) if len(w) >= SENTENCE_MIN_WORDS]
 
 
 def load(paths):
@@ -163,9 +169,10 @@ def quantise(w):
 
 
 class Model:
-    def __init__(self, q, scale, bias, threshold):
+    def __init__(self, q, scale, bias, threshold, sentence_threshold):
         self.w = q.astype(np.float64) * scale
         self.bias, self.threshold, self.q, self.scale = bias, threshold, q, scale
+        self.sentence_threshold = sentence_threshold
 
     def score(self, buckets):
         if not buckets:
@@ -173,24 +180,30 @@ class Model:
         z = self.bias + self.w[sorted(buckets)].sum() / math.sqrt(len(buckets))
         return 1 / (1 + math.exp(-z))
 
-    def probability(self, text):
+    def probabilities(self, text):
+        """The whole message's probability and the highest of its sentences' (0 if one)."""
         whole, sents = segments(text)
-        best = self.score(whole)
-        if len(sents) > 1:
-            best = max([best] + [self.score(s) for s in sents])
-        return best
+        return self.score(whole), max([self.score(s) for s in sents] or [0.0])
+
+    def probability(self, text):
+        return max(self.probabilities(text))
+
+    def is_crisis(self, text):
+        whole, sentence = self.probabilities(text)
+        return whole >= self.threshold or sentence >= self.sentence_threshold
 
     @staticmethod
     def read(path):
         data = open(path, "rb").read()
-        magic, bits, scale, bias, threshold = struct.unpack_from("<8sIfff", data, 0)
+        magic, bits, scale, bias, threshold, sentence = struct.unpack_from(HEADER, data, 0)
         assert magic == MAGIC and bits == BITS
-        q = np.frombuffer(data, dtype=np.int8, offset=24, count=D)
-        return Model(q, np.float32(scale).item(), np.float32(bias).item(), np.float32(threshold).item())
+        q = np.frombuffer(data, dtype=np.int8, offset=struct.calcsize(HEADER), count=D)
+        return Model(q, scale, bias, threshold, sentence)
 
     def write(self, path):
         with open(path, "wb") as fh:
-            fh.write(struct.pack("<8sIfff", MAGIC, BITS, self.scale, self.bias, self.threshold))
+            fh.write(struct.pack(HEADER, MAGIC, BITS, self.scale, self.bias, self.threshold,
+                                 self.sentence_threshold))
             fh.write(self.q.tobytes())
 
 
@@ -201,7 +214,9 @@ def main():
     ap.add_argument("--output", default=os.path.join(here, "model.bin"))
     ap.add_argument("--threshold", type=float, default=0.5,
                     help="probability at or above which a message is a crisis (stored in the file)")
-    ap.add_argument("--l2", type=float, default=1e-6)
+    ap.add_argument("--sentence-margin", type=float, default=0.04,
+                    help="how much surer the model must be of one sentence than of a message")
+    ap.add_argument("--l2", type=float, default=1e-7)
     ap.add_argument("--epochs", type=int, default=300)
     ap.add_argument("--expected", help="write the C parity fixture here")
     ap.add_argument("--score", nargs="*", help="print probabilities of these JSONL sets and stop")
@@ -213,7 +228,7 @@ def main():
             for line in open(path, encoding="utf-8"):
                 m = json.loads(line)
                 print(json.dumps({"p": round(model.probability(m["text"]), 6), "label": m["label"],
-                                  "lang": m.get("lang")}))
+                                  "lang": m.get("lang"), "crisis": model.is_crisis(m["text"])}))
         return
 
     fixtures = os.path.join(root, "tests", "fixtures")
@@ -247,7 +262,9 @@ def main():
           f"examples; {len(samples)} samples", file=sys.stderr)
     w, b = train(samples, y, weight, args.l2, args.epochs)
     q, scale = quantise(w)
-    model = Model(q, np.float32(scale).item(), np.float32(b).item(), np.float32(args.threshold).item())
+    f32 = lambda x: np.float32(x).item()
+    model = Model(q, f32(scale), f32(b), f32(args.threshold),
+                  f32(min(args.threshold + args.sentence_margin, 0.999)))
     model.write(args.output)
     print(f"wrote {args.output}: {np.count_nonzero(q)} non-zero weights", file=sys.stderr)
 
@@ -257,10 +274,16 @@ def main():
                  "Je n'en peux plus. Demain je ne serai plus là.",
                  "Hoy cociné pasta con tomate y albahaca; quedó riquísima!!",
                  "Ich habe alles vorbereitet. Niemand wird mich vermissen.",
-                 "sooo tired of everything... ti voglio bene, addio"]
+                 "sooo tired of everything... ti voglio bene, addio",
+                 "Vandaag naar de markt geweest. Daarna koffie met mijn zus. Morgen werken, "
+                 "en ik heb genoeg pillen gespaard om er een eind aan te maken. Slaap lekker!",
+                 "The match was great. We scored twice in the second half. Then we had "
+                 "pizza with the team and I got home late."]
         with open(args.expected, "w", encoding="utf-8") as fh:
             for t in texts:
-                fh.write(json.dumps({"text": t, "p": model.probability(t)}, ensure_ascii=False) + "\n")
+                whole, sentence = model.probabilities(t)
+                fh.write(json.dumps({"text": t, "whole": whole, "sentence": sentence,
+                                     "crisis": model.is_crisis(t)}, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

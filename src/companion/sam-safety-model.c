@@ -18,8 +18,11 @@
 #include "sam-safety-model.h"
 
 #define MODEL_PATH  RESOURCE_PATH "/data/safety/model.bin"
-#define MAGIC       "SAMLR01"
-#define HEADER_SIZE 24
+#define MAGIC       "SAMLR02"
+#define HEADER_SIZE 28
+
+/* Shorter sentences are only read as part of the whole message. */
+#define SENTENCE_MIN_WORDS 3
 
 struct _SamSafetyModel
 {
@@ -29,6 +32,7 @@ struct _SamSafetyModel
   double       scale;
   double       bias;
   double       threshold;
+  double       sentence_threshold;
 };
 
 static float
@@ -77,6 +81,7 @@ sam_safety_model_new_from_bytes (GBytes *bytes, GError **error)
   self->scale = read_float (data + 12);
   self->bias = read_float (data + 16);
   self->threshold = read_float (data + 20);
+  self->sentence_threshold = read_float (data + 24);
   self->weights = (const gint8 *) (data + HEADER_SIZE);
   return g_steal_pointer (&self);
 }
@@ -295,29 +300,34 @@ split_words (const char *text)
 }
 
 /**
- * sam_safety_model_probability:
+ * sam_safety_model_get_probabilities:
  * @text: one user message
- *
- * Returns: the probability that @text is a crisis message: the highest of the whole message's
- * and, when it has several sentences, each sentence's.
+ * @whole: (out): the probability that the whole message is a crisis message
+ * @sentence: (out): the highest of its sentences' (of three words or more), 0 for a message
+ *   of one sentence
  */
-double
-sam_safety_model_probability (SamSafetyModel *self, const char *text)
+void
+sam_safety_model_get_probabilities (SamSafetyModel *self,
+                                    const char     *text,
+                                    double         *whole,
+                                    double         *sentence)
 {
   g_autoptr (GPtrArray) words = NULL;
-  g_autoptr (GArray) whole = NULL;
-  g_autoptr (GArray) sentence = NULL;
-  double best = 0.0;
+  g_autoptr (GArray) all = NULL;
+  g_autoptr (GArray) current = NULL;
   guint  n_sentences = 0;
+  guint  n_words = 0;
+  double best = 0.0;
 
-  g_return_val_if_fail (self != NULL, 0.0);
+  *whole = *sentence = 0.0;
+  g_return_if_fail (self != NULL);
 
   if (text == NULL)
-    return 0.0;
+    return;
 
   words = split_words (text);
-  whole = g_array_new (FALSE, FALSE, sizeof (guint32));
-  sentence = g_array_new (FALSE, FALSE, sizeof (guint32));
+  all = g_array_new (FALSE, FALSE, sizeof (guint32));
+  current = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint i = 0; i < words->len; i++)
     {
       const char *word = g_ptr_array_index (words, i);
@@ -326,17 +336,55 @@ sam_safety_model_probability (SamSafetyModel *self, const char *text)
         {
           const char *next = i + 1 < words->len ? g_ptr_array_index (words, i + 1) : NULL;
 
-          add_word (sentence, self->bits, word, next);
+          add_word (current, self->bits, word, next);
+          n_words++;
           continue;
         }
-      g_array_append_vals (whole, sentence->data, sentence->len);
+      g_array_append_vals (all, current->data, current->len);
       n_sentences++;
-      best = MAX (best, score (self, sentence));
-      g_array_set_size (sentence, 0);
+      if (n_words >= SENTENCE_MIN_WORDS)
+        best = MAX (best, score (self, current));
+      g_array_set_size (current, 0);
+      n_words = 0;
     }
 
-  /* One sentence is the whole message. */
-  if (n_sentences != 1)
-    best = MAX (best, score (self, whole));
-  return best;
+  *whole = score (self, all);
+  if (n_sentences > 1)
+    *sentence = best;
+}
+
+/**
+ * sam_safety_model_probability:
+ * @text: one user message
+ *
+ * Returns: the probability that @text is a crisis message: the higher of the whole message's
+ * and its riskiest sentence's.
+ */
+double
+sam_safety_model_probability (SamSafetyModel *self, const char *text)
+{
+  double whole, sentence;
+
+  sam_safety_model_get_probabilities (self, text, &whole, &sentence);
+  return MAX (whole, sentence);
+}
+
+/**
+ * sam_safety_model_is_crisis:
+ * @text: one user message
+ * @probability: (out) (optional): the probability, as sam_safety_model_probability()
+ *
+ * A message is a crisis when the whole of it reaches the model's threshold, or one of its
+ * sentences a slightly higher one (a sentence says less than a message, so its guess is
+ * less sure).
+ */
+gboolean
+sam_safety_model_is_crisis (SamSafetyModel *self, const char *text, double *probability)
+{
+  double whole, sentence;
+
+  sam_safety_model_get_probabilities (self, text, &whole, &sentence);
+  if (probability != NULL)
+    *probability = MAX (whole, sentence);
+  return whole >= self->threshold || sentence >= self->sentence_threshold;
 }

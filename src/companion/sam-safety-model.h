@@ -16,6 +16,11 @@ SamSafetyModel *sam_safety_model_new_builtin (GError **error);
 void            sam_safety_model_free (SamSafetyModel *self);
 double          sam_safety_model_get_threshold (SamSafetyModel *self);
 double          sam_safety_model_probability (SamSafetyModel *self, const char *text);
+void            sam_safety_model_get_probabilities (SamSafetyModel *self,
+                                                    const char     *text,
+                                                    double         *whole,
+                                                    double         *sentence);
+gboolean sam_safety_model_is_crisis (SamSafetyModel *self, const char *text, double *probability);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamSafetyModel, sam_safety_model_free)
 

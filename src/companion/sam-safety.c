@@ -1658,9 +1658,9 @@ sam_safety_check (SamSafetyDetector *detector, const char *text)
    * the rest. Its threshold keeps its false positives low, so it needs no vetoes. */
   if (!sam_safety_result_is_crisis (&result) && detector->model != NULL)
     {
-      double probability = sam_safety_model_probability (detector->model, text);
+      double probability = 0.0;
 
-      if (probability >= sam_safety_model_get_threshold (detector->model))
+      if (sam_safety_model_is_crisis (detector->model, text, &probability))
         {
           result.kind = SAM_SAFETY_KIND_IDEATION;
           result.confidence = probability;
