@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "sam-test-util.h"
+#include "store/sam-embedding-store.h"
 #include "store/sam-memory-store.h"
 #include "store/sam-store-private.h"
 #include "store/sam-store.h"
@@ -198,6 +199,26 @@ test_from_version (gconstpointer data)
     g_assert_cmpint (through, ==, 2);
   }
 
+  {
+    g_autoptr (GPtrArray) facts = sam_store_list_facts (store, SAM_FACT_FILTER_ALL, &error);
+    g_autoptr (GArray) vector = g_array_new (FALSE, FALSE, sizeof (float));
+    g_autoptr (GArray) read = NULL;
+    const float values[] = { 0.25f, -1.5f, 3.0f };
+    gint64      id;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (facts->len, >, 0);
+    id = ((SamFact *) g_ptr_array_index (facts, facts->len - 1))->id;
+    g_array_append_vals (vector, values, G_N_ELEMENTS (values));
+    g_assert_true (sam_store_set_fact_embedding (store, id, "embed-test", vector, &error));
+    g_assert_no_error (error);
+    read = sam_store_get_fact_embedding (store, id, "embed-test", &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (read);
+    g_assert_cmpmem (read->data, read->len * sizeof (float), values, sizeof values);
+    g_assert_cmpint (sam_store_count_fact_embeddings (store, &error), ==, 1);
+  }
+
   /* Memory written by version 4 is still remembered and recallable. */
   if (version >= 4)
     {
@@ -212,6 +233,15 @@ test_from_version (gconstpointer data)
                        ==, 1);
       g_assert_cmpint (query_int (db, "SELECT valid_from FROM memory_facts WHERE id = 1"), ==,
                        1700000000000000);
+    }
+
+  /* The summary written by version 5 is kept. */
+  if (version >= 5)
+    {
+      g_autofree char *summary = sam_store_dup_summary (store, 2, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (summary, ==, "They asked about boiling water at altitude.");
     }
 
   /* Opening again changes nothing. */

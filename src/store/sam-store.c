@@ -153,6 +153,19 @@ static const char *const migrations[] = {
   "  summary TEXT NOT NULL,"
   "  through_message_id INTEGER NOT NULL,"
   "  updated INTEGER NOT NULL);",
+
+  /* 6: embeddings of facts, for the optional re-ranking of recall: float32 little-endian,
+   * DIMENSION of them, from MODEL. Forgetting a fact forgets its embedding; editing its text
+   * makes the embedding stale, so it goes too. */
+  "CREATE TABLE memory_fact_embeddings ("
+  "  fact_id INTEGER PRIMARY KEY REFERENCES memory_facts (id) ON DELETE CASCADE,"
+  "  model TEXT NOT NULL,"
+  "  dimension INTEGER NOT NULL CHECK (dimension > 0),"
+  "  vector BLOB NOT NULL CHECK (length (vector) = 4 * dimension),"
+  "  created INTEGER NOT NULL);"
+  "CREATE TRIGGER memory_fact_embeddings_stale AFTER UPDATE OF text ON memory_facts BEGIN"
+  "  DELETE FROM memory_fact_embeddings WHERE fact_id = new.id;"
+  "END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SAM_STORE_SCHEMA_VERSION);
