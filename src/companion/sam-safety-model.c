@@ -165,41 +165,68 @@ fnv1a (guint32 hash, const char *data, gsize length)
 }
 
 static void
-add_key (GArray *buckets, guint bits, char kind, const char *data, gsize length)
+add_hash (GArray *buckets, guint bits, guint32 hash)
 {
-  guint32 hash = fnv1a (2166136261u, &kind, 1);
-
-  hash = fnv1a (hash, data, length);
   hash = (hash ^ (hash >> bits)) & ((1u << bits) - 1);
   g_array_append_val (buckets, hash);
 }
 
-/* The buckets of one word and of its pair with the next word (NEXT may be NULL). */
+/* The buckets of one word, of its pair with the next word (NEXT may be NULL) and of its
+ * character n-grams, hashed as "w" word, "b" word " " next and "c" n-gram. */
 static void
 add_word (GArray *buckets, guint bits, const char *word, const char *next)
 {
-  g_autofree char  *padded = g_strconcat (" ", word, " ", NULL);
-  glong             n = g_utf8_strlen (padded, -1);
-  g_autofree guint *offsets = g_new (guint, n + 1);
-  const char       *p = padded;
+  gsize             length = strlen (word);
+  guint             offsets[64];
+  guint            *starts = offsets;
+  glong             n = g_utf8_strlen (word, -1) + 2; /* with a space on either side */
+  guint32           hash;
+  const char       *p = word;
+  g_autofree guint *allocated = NULL;
 
-  add_key (buckets, bits, 'w', word, strlen (word));
+  add_hash (buckets, bits, fnv1a (fnv1a (2166136261u, "w", 1), word, length));
   if (next != NULL)
     {
-      g_autofree char *pair = g_strconcat (word, " ", next, NULL);
-
-      add_key (buckets, bits, 'b', pair, strlen (pair));
+      hash = fnv1a (fnv1a (2166136261u, "b", 1), word, length);
+      hash = fnv1a (fnv1a (hash, " ", 1), next, strlen (next));
+      add_hash (buckets, bits, hash);
     }
 
-  for (glong i = 0; i <= n; i++)
+  /* Where each character of " word " starts, counting the leading space as offset 0 and
+   * the word's bytes from 1. */
+  if (n + 1 > (glong) G_N_ELEMENTS (offsets))
+    starts = allocated = g_new (guint, n + 1);
+  starts[0] = 0;
+  for (glong i = 1; i < n; i++)
     {
-      offsets[i] = p - padded;
-      if (*p)
-        p = g_utf8_next_char (p);
+      starts[i] = 1 + (p - word);
+      p = g_utf8_next_char (p);
     }
+  starts[n - 1] = 1 + length;
+  starts[n] = 2 + length;
+
   for (glong k = 3; k <= 5; k++)
     for (glong i = 0; i + k <= n; i++)
-      add_key (buckets, bits, 'c', padded + offsets[i], offsets[i + k] - offsets[i]);
+      {
+        guint from = starts[i];
+        guint to = starts[i + k];
+
+        hash = fnv1a (2166136261u, "c", 1);
+        /* Offsets 0 and length + 1 are the spaces around the word. */
+        if (from == 0)
+          {
+            hash = fnv1a (hash, " ", 1);
+            from = 1;
+          }
+        if (to == length + 2)
+          {
+            hash = fnv1a (hash, word + from - 1, length + 1 - from);
+            hash = fnv1a (hash, " ", 1);
+          }
+        else
+          hash = fnv1a (hash, word + from - 1, to - from);
+        add_hash (buckets, bits, hash);
+      }
 }
 
 static int
