@@ -1,0 +1,455 @@
+/* test-memory-embed.c — the optional embedding re-rank of recall, against a real embeddings
+ * server on 127.0.0.1: off by default, facts embedded and kept, a fact lifted by meaning,
+ * FTS order when embedding fails, embeddings forgotten with their facts.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "companion/sam-memory-embed.h"
+#include "companion/sam-memory.h"
+#include "model/sam-openai-provider.h"
+#include "sam-test-util.h"
+#include "store/sam-embedding-store.h"
+#include "store/sam-memory-store.h"
+
+#define MODEL "test-embed"
+
+/* An OpenAI-compatible /v1/embeddings: a text that contains a key of VECTORS gets that
+ * vector, any other text (0, 0, 1). */
+typedef struct
+{
+  SoupServer *server;
+  char       *base_url;
+  GHashTable *vectors; /* substring → const float[3] */
+  guint       n_requests;
+  char       *last_body;
+  guint       fail_status;
+} EmbedServer;
+
+static const float far_vector[3] = { 0, 0, 1 };
+
+static void
+embeddings_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  EmbedServer     *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *answer = NULL;
+  JsonArray       *input;
+
+  self->n_requests++;
+  g_free (self->last_body);
+  self->last_body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (self->fail_status)
+    {
+      soup_server_message_set_status (msg, self->fail_status, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                        "{\"error\":{\"message\":\"no\"}}", 25);
+      return;
+    }
+  g_assert_true (json_parser_load_from_data (parser, self->last_body, -1, NULL));
+  input =
+      json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "input");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "data");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < json_array_get_length (input); i++)
+    {
+      const char    *text = json_array_get_string_element (input, i);
+      const float   *vector = far_vector;
+      GHashTableIter iter;
+      gpointer       key, value;
+
+      g_hash_table_iter_init (&iter, self->vectors);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (strstr (text, key))
+          vector = value;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "index");
+      json_builder_add_int_value (builder, i);
+      json_builder_set_member_name (builder, "embedding");
+      json_builder_begin_array (builder);
+      for (guint d = 0; d < 3; d++)
+        json_builder_add_double_value (builder, vector[d]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  answer = json_to_string (root, FALSE);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer,
+                                    strlen (answer));
+}
+
+static EmbedServer *
+embed_server_new (void)
+{
+  EmbedServer *self = g_new0 (EmbedServer, 1);
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+
+  self->server = soup_server_new (NULL, NULL);
+  self->vectors = g_hash_table_new (g_str_hash, g_str_equal);
+  soup_server_add_handler (self->server, "/v1/embeddings", embeddings_cb, self, NULL);
+  g_assert_true (soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (self->server);
+  {
+    g_autofree char *uri = g_uri_to_string (uris->data);
+
+    self->base_url = g_strconcat (uri, uri[strlen (uri) - 1] == '/' ? "v1" : "/v1", NULL);
+  }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return self;
+}
+
+static void
+embed_server_free (EmbedServer *self)
+{
+  g_clear_object (&self->server);
+  g_hash_table_unref (self->vectors);
+  g_free (self->base_url);
+  g_free (self->last_body);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmbedServer, embed_server_free)
+
+static SamStore *
+new_store (void)
+{
+  static guint     counter;
+  g_autofree char *path =
+      g_strdup_printf ("%s/embed-%u.db", sam_test_init_environment (), ++counter);
+  g_autoptr (GError) error = NULL;
+  SamStore *store = sam_store_new_for_path (path, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static gint64
+add_fact (SamStore *store, const char *text)
+{
+  g_autoptr (SamFact) fact = sam_fact_new (text, "fact");
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sam_store_add_fact (store, fact, &error));
+  g_assert_no_error (error);
+  return fact->id;
+}
+
+static void
+result_cb (GObject *object, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
+}
+
+static GPtrArray *
+recall (SamStore *store, SamProvider *provider, const char *model, const char *query, guint limit)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  GPtrArray *hits;
+
+  sam_memory_recall_async (store, provider, model, query, limit, 0, NULL, result_cb, &result);
+  hits = sam_memory_recall_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (hits);
+  return hits;
+}
+
+static void
+embed_facts (SamStore *store, SamProvider *provider, const char *model, GPtrArray *facts)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sam_memory_embed_facts_async (store, provider, model, facts, NULL, result_cb, &result);
+  g_assert_true (sam_memory_embed_facts_finish (wait_for (&result), &error));
+  g_assert_no_error (error);
+}
+
+static guint
+index_of (GPtrArray *hits, SamMemorySource source, gint64 id)
+{
+  for (guint i = 0; i < hits->len; i++)
+    {
+      SamRecallHit *hit = g_ptr_array_index (hits, i);
+
+      if (hit->source == source && hit->id == id)
+        return i;
+    }
+  return G_MAXUINT;
+}
+
+static gint64
+count_embeddings (SamStore *store)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 n = sam_store_count_fact_embeddings (store, &error);
+
+  g_assert_no_error (error);
+  return n;
+}
+
+typedef struct
+{
+  EmbedServer *server;
+  SamStore    *store;
+  SamProvider *provider;
+  gint64       first;  /* the fact FTS ranks first for QUERY */
+  gint64       second; /* and the one it ranks after it */
+  gint64       chunk;
+  GPtrArray   *facts; /* SamFact, as stored */
+} Fixture;
+
+#define QUERY "hiking weekend"
+
+static const char *const fact_texts[] = {
+  "The user goes hiking every weekend with a hiking club near Graz",
+  "The user wants a quiet weekend of hiking in the Dolomites",
+};
+static const float near_vector[3] = { 1, 0.1f, 0 };
+static const float query_vector[3] = { 1, 0, 0 };
+
+static void
+fixture_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GPtrArray) fts = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 ids[2];
+
+  fixture->server = embed_server_new ();
+  fixture->store = new_store ();
+  fixture->provider = sam_openai_provider_new (fixture->server->base_url, "test-key", "chat");
+  fixture->facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+  for (guint i = 0; i < G_N_ELEMENTS (fact_texts); i++)
+    {
+      ids[i] = add_fact (fixture->store, fact_texts[i]);
+      g_ptr_array_add (fixture->facts, sam_store_get_fact (fixture->store, ids[i], &error));
+      g_assert_no_error (error);
+    }
+  fixture->chunk = sam_store_add_chunk (fixture->store, "/tmp/trails.txt", 0,
+                                        "Weekend hiking trails", -1, &error);
+  g_assert_no_error (error);
+
+  /* Which fact words alone put first. */
+  fts = sam_memory_recall (fixture->store, QUERY, 10, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fts->len, ==, 3);
+  g_assert_cmpuint (index_of (fts, SAM_MEMORY_SOURCE_FACT, ids[0]), !=, G_MAXUINT);
+  g_assert_cmpuint (index_of (fts, SAM_MEMORY_SOURCE_FACT, ids[1]), !=, G_MAXUINT);
+  if (index_of (fts, SAM_MEMORY_SOURCE_FACT, ids[0]) <
+      index_of (fts, SAM_MEMORY_SOURCE_FACT, ids[1]))
+    fixture->first = ids[0], fixture->second = ids[1];
+  else
+    fixture->first = ids[1], fixture->second = ids[0];
+
+  /* By meaning, the second is the one close to the question. */
+  g_hash_table_insert (fixture->server->vectors, (gpointer) QUERY, (gpointer) query_vector);
+  {
+    SamFact *second = g_ptr_array_index (fixture->facts, fixture->second == ids[0] ? 0 : 1);
+
+    g_hash_table_insert (fixture->server->vectors, second->text, (gpointer) near_vector);
+  }
+}
+
+static void
+fixture_tear_down (Fixture *fixture, gconstpointer data)
+{
+  g_clear_pointer (&fixture->facts, g_ptr_array_unref);
+  g_clear_object (&fixture->provider);
+  g_clear_object (&fixture->store);
+  g_clear_pointer (&fixture->server, embed_server_free);
+}
+
+/* No embedding model: no request, nothing stored, recall is the FTS recall. */
+static void
+test_off_by_default (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) fts = sam_memory_recall (fixture->store, QUERY, 10, 0, &error);
+  g_autoptr (GPtrArray) hits = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sam_provider_can_embed (fixture->provider));
+  g_assert_false (sam_memory_embeddings_enabled (fixture->provider, ""));
+  g_assert_false (sam_memory_embeddings_enabled (fixture->provider, NULL));
+  g_assert_false (sam_memory_embeddings_enabled (NULL, MODEL));
+  g_assert_true (sam_memory_embeddings_enabled (fixture->provider, MODEL));
+
+  embed_facts (fixture->store, fixture->provider, "", fixture->facts);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 0);
+  hits = recall (fixture->store, fixture->provider, "", QUERY, 10);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 0);
+
+  g_assert_cmpuint (hits->len, ==, fts->len);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      SamRecallHit *a = g_ptr_array_index (hits, i);
+      SamRecallHit *b = g_ptr_array_index (fts, i);
+
+      g_assert_cmpint (a->source, ==, b->source);
+      g_assert_cmpint (a->id, ==, b->id);
+    }
+
+  /* On, but no candidate has an embedding yet: still no request. */
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = recall (fixture->store, fixture->provider, MODEL, QUERY, 10);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 0);
+  g_assert_cmpint (index_of (hits, SAM_MEMORY_SOURCE_FACT, fixture->first), <,
+                   index_of (hits, SAM_MEMORY_SOURCE_FACT, fixture->second));
+}
+
+/* The facts are embedded in one request and kept; the fact close in meaning is lifted above
+ * the one words put first, and the chunk keeps its place. */
+static void
+test_rerank (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) fts = sam_memory_recall (fixture->store, QUERY, 10, 0, &error);
+  g_autoptr (GPtrArray) hits = NULL;
+  g_autoptr (GPtrArray) top = NULL;
+  g_autoptr (GArray) stored = NULL;
+  g_autoptr (JsonNode) sent = NULL;
+  JsonArray *input;
+
+  g_assert_no_error (error);
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 1);
+  sent = json_from_string (fixture->server->last_body, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (sent), "model"), ==, MODEL);
+  input = json_object_get_array_member (json_node_get_object (sent), "input");
+  g_assert_cmpuint (json_array_get_length (input), ==, 2);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 2);
+  stored = sam_store_get_fact_embedding (fixture->store, fixture->second, MODEL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (stored->data, stored->len * sizeof (float), near_vector, sizeof near_vector);
+  g_assert_null (sam_store_get_fact_embedding (fixture->store, fixture->second, "other", &error));
+  g_assert_no_error (error);
+
+  hits = recall (fixture->store, fixture->provider, MODEL, QUERY, 10);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 2);
+  g_assert_true (strstr (fixture->server->last_body, QUERY) != NULL);
+  g_assert_cmpuint (hits->len, ==, 3);
+  g_assert_cmpint (index_of (hits, SAM_MEMORY_SOURCE_FACT, fixture->second), <,
+                   index_of (hits, SAM_MEMORY_SOURCE_FACT, fixture->first));
+  g_assert_cmpint (index_of (hits, SAM_MEMORY_SOURCE_CHUNK, fixture->chunk), ==,
+                   index_of (fts, SAM_MEMORY_SOURCE_CHUNK, fixture->chunk));
+
+  /* The limit holds after re-ranking, and the lifted fact is within it. */
+  top = recall (fixture->store, fixture->provider, MODEL, QUERY, 1);
+  g_assert_cmpuint (top->len, ==, 1);
+  if (index_of (fts, SAM_MEMORY_SOURCE_CHUNK, fixture->chunk) != 0)
+    g_assert_cmpint (((SamRecallHit *) g_ptr_array_index (top, 0))->id, ==, fixture->second);
+}
+
+/* The server fails: recall is the FTS recall, without an error. */
+static void
+test_failure_falls_back (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) fts = sam_memory_recall (fixture->store, QUERY, 10, 0, &error);
+  g_autoptr (GPtrArray) hits = NULL;
+
+  g_assert_no_error (error);
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  fixture->server->fail_status = 400;
+  hits = recall (fixture->store, fixture->provider, MODEL, QUERY, 10);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 2);
+  g_assert_cmpuint (hits->len, ==, fts->len);
+  for (guint i = 0; i < hits->len; i++)
+    {
+      SamRecallHit *a = g_ptr_array_index (hits, i);
+      SamRecallHit *b = g_ptr_array_index (fts, i);
+
+      g_assert_cmpint (a->source, ==, b->source);
+      g_assert_cmpint (a->id, ==, b->id);
+    }
+
+  /* Embedding new facts fails with an error the caller logs; nothing is kept. */
+  {
+    g_autoptr (GAsyncResult) result = NULL;
+    g_autoptr (GPtrArray) more = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+    gint64 id = add_fact (fixture->store, "The user collects maps");
+
+    g_ptr_array_add (more, sam_store_get_fact (fixture->store, id, NULL));
+    sam_memory_embed_facts_async (fixture->store, fixture->provider, MODEL, more, NULL, result_cb,
+                                  &result);
+    g_assert_false (sam_memory_embed_facts_finish (wait_for (&result), &error));
+    g_assert_nonnull (error);
+    g_assert_cmpint (count_embeddings (fixture->store), ==, 2);
+  }
+}
+
+/* Forgetting a fact forgets its embedding; a new text drops the stale one; forgetting all
+ * leaves none. */
+static void
+test_forget (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 2);
+
+  g_assert_true (sam_store_forget_fact (fixture->store, fixture->second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 1);
+  g_assert_null (sam_store_get_fact_embedding (fixture->store, fixture->second, MODEL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (
+      sam_store_set_fact_text (fixture->store, fixture->first, "Hiking, changed", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 0);
+
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 1);
+  g_assert_true (sam_store_forget_all_memories (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 0);
+}
+
+int
+main (int argc, char *argv[])
+{
+  sam_test_init_environment ();
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/memory-embed/off-by-default", Fixture, NULL, fixture_set_up, test_off_by_default,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/rerank", Fixture, NULL, fixture_set_up, test_rerank,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/failure-falls-back", Fixture, NULL, fixture_set_up,
+              test_failure_falls_back, fixture_tear_down);
+  g_test_add ("/memory-embed/forget", Fixture, NULL, fixture_set_up, test_forget,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
