@@ -7,10 +7,13 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "companion/sam-chat.h"
 #include "companion/sam-memory-embed.h"
 #include "companion/sam-memory.h"
 #include "model/sam-openai-provider.h"
@@ -30,7 +33,10 @@ typedef struct
   guint       n_requests;
   char       *last_body;
   guint       fail_status;
+  GPtrArray  *chat_bodies; /* what /v1/chat/completions received */
 } EmbedServer;
+
+#define LEARNED "The user plans a hiking weekend in Slovenia"
 
 static const float far_vector[3] = { 0, 0, 1 };
 
@@ -97,6 +103,54 @@ embeddings_cb (SoupServer        *server,
                                     strlen (answer));
 }
 
+/* An OpenAI-compatible /v1/chat/completions, streamed: the fact extractor gets one new
+ * fact, a turn a short reply. */
+static void
+chat_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  EmbedServer     *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *delta = NULL;
+  g_autofree char *answer = NULL;
+  gboolean         extractor = strstr (text, "{\\\"facts\\\":[]}") != NULL;
+
+  g_ptr_array_add (self->chat_bodies, text);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "choices");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "index");
+  json_builder_add_int_value (builder, 0);
+  json_builder_set_member_name (builder, "delta");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "content");
+  json_builder_add_string_value (builder, extractor ? "{\"facts\":[{\"text\":\"" LEARNED
+                                                      "\",\"kind\":\"plan\"}]}"
+                                                    : "Sure, the Dolomites it is.");
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  delta = json_to_string (root, FALSE);
+  answer = g_strdup_printf ("data: %s\n\n"
+                            "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+                            "\"finish_reason\":\"stop\"}]}\n\n"
+                            "data: [DONE]\n\n",
+                            delta);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_COPY, answer,
+                                    strlen (answer));
+}
+
 static EmbedServer *
 embed_server_new (void)
 {
@@ -106,7 +160,9 @@ embed_server_new (void)
 
   self->server = soup_server_new (NULL, NULL);
   self->vectors = g_hash_table_new (g_str_hash, g_str_equal);
+  self->chat_bodies = g_ptr_array_new_with_free_func (g_free);
   soup_server_add_handler (self->server, "/v1/embeddings", embeddings_cb, self, NULL);
+  soup_server_add_handler (self->server, "/v1/chat/completions", chat_cb, self, NULL);
   g_assert_true (soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (self->server);
@@ -126,6 +182,7 @@ embed_server_free (EmbedServer *self)
   g_hash_table_unref (self->vectors);
   g_free (self->base_url);
   g_free (self->last_body);
+  g_ptr_array_unref (self->chat_bodies);
   g_free (self);
 }
 
@@ -436,6 +493,120 @@ test_forget (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (count_embeddings (fixture->store), ==, 0);
 }
 
+static void
+memory_updated_cb (SamChat *chat, gboolean *learned)
+{
+  *learned = TRUE;
+}
+
+static const char *
+fact_text (Fixture *fixture, gint64 id)
+{
+  for (guint i = 0; i < fixture->facts->len; i++)
+    {
+      SamFact *fact = g_ptr_array_index (fixture->facts, i);
+
+      if (fact->id == id)
+        return fact->text;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+reply_finished_cb (SamChat *chat, SamMessage *reply, GError *error, gboolean *finished)
+{
+  g_assert_no_error (error);
+  *finished = TRUE;
+}
+
+/* A turn through SamChat, with the `embedding-model` setting MODEL: the request the turn sent,
+ * after learning from it is done. */
+static char *
+chat_turn (Fixture *fixture, const char *model)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSettingsBackend) backend = g_memory_settings_backend_new ();
+  g_autoptr (GSettings) settings = g_settings_new_with_backend (APP_ID, backend);
+  g_autoptr (SamConversation) conversation =
+      sam_store_create_conversation (fixture->store, "Plans", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_autoptr (SamChat) chat = NULL;
+  gboolean finished = FALSE;
+  gboolean learned = FALSE;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_settings_get_string (settings, "embedding-model"), ==, "");
+  if (model)
+    g_settings_set_string (settings, "embedding-model", model);
+  chat = sam_chat_new (fixture->store, conversation, &error);
+  g_assert_no_error (error);
+  sam_chat_set_provider (chat, fixture->provider);
+  sam_chat_set_settings (chat, settings);
+  sam_chat_set_learn_delay (chat, 1);
+  g_signal_connect (chat, "reply-finished", G_CALLBACK (reply_finished_cb), &finished);
+  g_signal_connect (chat, "memory-updated", G_CALLBACK (memory_updated_cb), &learned);
+  g_assert_true (sam_chat_send (chat, QUERY, &error));
+  g_assert_no_error (error);
+  while (!finished || !learned)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (fixture->server->chat_bodies->len, ==, 2);
+  return g_strdup (g_ptr_array_index (fixture->server->chat_bodies, 0));
+}
+
+/* Off (the default setting): a turn and its learning make no embedding request. */
+static void
+test_chat_off (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *request = NULL;
+
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 1);
+
+  request = chat_turn (fixture, NULL);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 1);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 2);
+  /* Words alone: the first stays first. */
+  g_assert_nonnull (strstr (request, fact_text (fixture, fixture->first)));
+  g_assert_nonnull (strstr (request, fact_text (fixture, fixture->second)));
+  g_assert_true (strstr (request, fact_text (fixture, fixture->first)) <
+                 strstr (request, fact_text (fixture, fixture->second)));
+}
+
+/* On: the turn's memories are ordered by meaning too, and what the turn taught is embedded. */
+static void
+test_chat_on (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *request = NULL;
+  g_autoptr (GPtrArray) learned = NULL;
+  g_autoptr (GArray) vector = NULL;
+  g_autoptr (GError) error = NULL;
+
+  embed_facts (fixture->store, fixture->provider, MODEL, fixture->facts);
+  request = chat_turn (fixture, MODEL);
+  /* The facts, the question, then what was learned. */
+  g_assert_cmpuint (fixture->server->n_requests, ==, 3);
+  g_assert_nonnull (strstr (fixture->server->last_body, LEARNED));
+
+  g_assert_nonnull (strstr (request, fact_text (fixture, fixture->first)));
+  g_assert_nonnull (strstr (request, fact_text (fixture, fixture->second)));
+  g_assert_true (strstr (request, fact_text (fixture, fixture->second)) <
+                 strstr (request, fact_text (fixture, fixture->first)));
+
+  learned = sam_store_list_facts (fixture->store, SAM_FACT_FILTER_ALL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 3);
+  for (guint i = 0; i < learned->len; i++)
+    {
+      SamFact *fact = g_ptr_array_index (learned, i);
+
+      if (g_str_equal (fact->text, LEARNED))
+        vector = sam_store_get_fact_embedding (fixture->store, fact->id, MODEL, &error);
+    }
+  g_assert_no_error (error);
+  g_assert_nonnull (vector);
+  g_assert_cmpuint (vector->len, ==, 3);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -449,6 +620,10 @@ main (int argc, char *argv[])
   g_test_add ("/memory-embed/failure-falls-back", Fixture, NULL, fixture_set_up,
               test_failure_falls_back, fixture_tear_down);
   g_test_add ("/memory-embed/forget", Fixture, NULL, fixture_set_up, test_forget,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/chat-off", Fixture, NULL, fixture_set_up, test_chat_off,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/chat-on", Fixture, NULL, fixture_set_up, test_chat_on,
               fixture_tear_down);
 
   return g_test_run ();

@@ -26,6 +26,7 @@
 #include "sam-chat.h"
 #include "sam-context.h"
 #include "sam-fact-extractor.h"
+#include "sam-memory-embed.h"
 #include "sam-memory.h"
 #include "sam-safety-reminders.h"
 #include "sam-safety.h"
@@ -193,6 +194,36 @@ memory_job_finish (MemoryJob *job)
 
 static void sam_chat_update_summary (SamChat *self);
 
+/* The `embedding-model` setting when embeddings are on for this chat's provider, or NULL. */
+static char *
+sam_chat_dup_embedding_model (SamChat *self)
+{
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_autofree char *model = NULL;
+
+  if (self->settings == NULL || self->provider == NULL)
+    return NULL;
+  g_object_get (self->settings, "settings-schema", &schema, NULL);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "embedding-model"))
+    return NULL;
+  model = g_settings_get_string (self->settings, "embedding-model");
+  return sam_memory_embeddings_enabled (self->provider, model) ? g_steal_pointer (&model) : NULL;
+}
+
+static void
+embed_facts_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  MemoryJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamChat) self = g_weak_ref_get (&job->chat);
+
+  if (!sam_memory_embed_facts_finish (result, &error))
+    g_debug ("Embedding what was learned failed: %s", error->message);
+  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sam_chat_update_summary (self);
+  memory_job_finish (job);
+}
+
 static void
 extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -201,9 +232,17 @@ extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (GPtrArray) facts =
       sam_fact_extractor_extract_finish (SAM_FACT_EXTRACTOR (object), result, &error);
   g_autoptr (SamChat) self = g_weak_ref_get (&job->chat);
+  g_autofree char *embedding_model = NULL;
 
   if (facts == NULL)
     g_debug ("Learning from the conversation failed: %s", error->message);
+  /* With embeddings on, the new facts are embedded (one request) before the summary. */
+  if (self && facts && facts->len > 0 && (embedding_model = sam_chat_dup_embedding_model (self)))
+    {
+      sam_memory_embed_facts_async (self->store, self->provider, embedding_model, facts,
+                                    self->memory_cancellable, embed_facts_cb, job);
+      return;
+    }
   /* One request at a time: the summary follows the facts. */
   if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     sam_chat_update_summary (self);
@@ -408,6 +447,46 @@ stream_finished_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   turn_free (turn);
 }
 
+/* A turn whose memories are re-ranked by embeddings: the reply is begun, and the request
+ * waits for recall, which waits for the embedding of the question. */
+typedef struct
+{
+  Turn             *turn;
+  SamProvider      *provider;
+  GPtrArray        *history;
+  SamContextOptions options;
+  char             *core_memory;
+  char             *summary;
+} Assembly;
+
+static void
+reranked_recall_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  Assembly *assembly = user_data;
+  SamChat  *self = assembly->turn->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) hits = sam_memory_recall_finish (result, &error);
+  g_autoptr (SamChatRequest) request = NULL;
+  g_autofree char *memory = NULL;
+
+  if (hits == NULL)
+    g_warning ("Could not recall memories: %s", error->message);
+  memory = sam_memory_format_for_prompt (hits, MEMORY_CHARS);
+  assembly->options.memory = memory;
+  assembly->options.core_memory = assembly->core_memory;
+  assembly->options.summary = assembly->summary;
+  request = sam_context_build_request (&assembly->options, assembly->history);
+
+  sam_provider_stream_chat_async (assembly->provider, request, stream_event_cb, assembly->turn,
+                                  NULL, self->cancellable, stream_finished_cb, assembly->turn);
+
+  g_object_unref (assembly->provider);
+  g_ptr_array_unref (assembly->history);
+  g_free (assembly->core_memory);
+  g_free (assembly->summary);
+  g_free (assembly);
+}
+
 static gboolean
 sam_chat_start_turn (SamChat *self, GError **error)
 {
@@ -418,6 +497,8 @@ sam_chat_start_turn (SamChat *self, GError **error)
   g_autofree char  *memory = NULL;
   g_autofree char  *core_memory = NULL;
   g_autofree char  *summary = NULL;
+  g_autofree char  *embedding_model = NULL;
+  const char       *query = NULL;
   SamContextOptions options;
   Turn             *turn;
 
@@ -449,14 +530,18 @@ sam_chat_start_turn (SamChat *self, GError **error)
       SamMessage *last = g_ptr_array_index (history, history->len - 1);
       g_autoptr (GError) recall_error = NULL;
 
-      if (sam_message_get_role (last) == SAM_MESSAGE_ROLE_USER &&
-          !(hits = sam_memory_recall (self->store, sam_message_get_content (last), MEMORY_HITS,
+      if (sam_message_get_role (last) == SAM_MESSAGE_ROLE_USER)
+        query = sam_message_get_content (last);
+      /* With embeddings on, recall comes once the reply is begun; see Assembly. */
+      if (query && !(embedding_model = sam_chat_dup_embedding_model (self)) &&
+          !(hits = sam_memory_recall (self->store, query, MEMORY_HITS,
                                       sam_conversation_get_id (self->conversation), &recall_error)))
         g_warning ("Could not recall memories: %s", recall_error->message);
       memory = sam_memory_format_for_prompt (hits, MEMORY_CHARS);
       options.memory = memory;
     }
-  request = sam_context_build_request (&options, history);
+  if (embedding_model == NULL)
+    request = sam_context_build_request (&options, history);
 
   if (!(reply = sam_store_begin_assistant_message (
             self->store, self->conversation,
@@ -486,6 +571,22 @@ sam_chat_start_turn (SamChat *self, GError **error)
   turn = g_new0 (Turn, 1);
   turn->self = g_object_ref (self);
   turn->reply = g_object_ref (reply);
+
+  if (embedding_model)
+    {
+      Assembly *assembly = g_new0 (Assembly, 1);
+
+      assembly->turn = turn;
+      assembly->provider = g_object_ref (self->provider);
+      assembly->history = g_ptr_array_ref (history);
+      assembly->options = options;
+      assembly->core_memory = g_steal_pointer (&core_memory);
+      assembly->summary = g_steal_pointer (&summary);
+      sam_memory_recall_async (self->store, self->provider, embedding_model, query, MEMORY_HITS,
+                               sam_conversation_get_id (self->conversation), self->cancellable,
+                               reranked_recall_cb, assembly);
+      return TRUE;
+    }
 
   sam_provider_stream_chat_async (self->provider, request, stream_event_cb, turn, NULL,
                                   self->cancellable, stream_finished_cb, turn);
