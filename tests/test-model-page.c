@@ -231,6 +231,24 @@ test_key_and_connection (void)
   g_settings_reset (settings, "model");
 }
 
+/* The embedding model row edits the `embedding-model` setting, empty (off) by default. */
+static void
+test_embedding_model (void)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget       *page = g_object_ref_sink (sam_model_page_new ());
+  GtkEditable     *row = GTK_EDITABLE (child (page, "embedding_model_row"));
+  g_autofree char *model = NULL;
+
+  g_assert_cmpstr (gtk_editable_get_text (row), ==, "");
+  gtk_editable_set_text (row, "nomic-embed-text");
+  model = g_settings_get_string (settings, "embedding-model");
+  g_assert_cmpstr (model, ==, "nomic-embed-text");
+  g_settings_set_string (settings, "embedding-model", "");
+  g_assert_cmpstr (gtk_editable_get_text (row), ==, "");
+  g_object_unref (page);
+}
+
 static void
 test_accessibility (void)
 {
@@ -255,6 +273,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/ui/model-page/in-preferences", test_in_preferences);
   g_test_add_func ("/ui/model-page/key-and-connection", test_key_and_connection);
+  g_test_add_func ("/ui/model-page/embedding-model", test_embedding_model);
   g_test_add_func ("/ui/model-page/accessibility", test_accessibility);
 
   return g_test_run ();

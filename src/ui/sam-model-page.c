@@ -34,6 +34,7 @@ struct _SamModelPage
   AdwActionRow        *key_status_row;
   GtkButton           *remove_key_button;
   AdwActionRow        *test_row;
+  AdwEntryRow         *embedding_model_row;
   GtkSpinner          *test_spinner;
   GtkButton           *test_button;
 };
@@ -455,6 +456,7 @@ sam_model_page_class_init (SamModelPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, provider_row);
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, base_url_row);
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, model_row);
+  gtk_widget_class_bind_template_child (widget_class, SamModelPage, embedding_model_row);
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, models);
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, refresh_button);
   gtk_widget_class_bind_template_child (widget_class, SamModelPage, key_group);
@@ -494,6 +496,8 @@ sam_model_page_init (SamModelPage *self)
   show_base_url (self);
   fill_models (self, NULL);
   refresh_key_status (self);
+  g_settings_bind (self->settings, "embedding-model", self->embedding_model_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
 
   g_signal_connect_swapped (self->provider_row, "notify::selected",
                             G_CALLBACK (provider_changed_cb), self);
