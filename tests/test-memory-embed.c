@@ -534,7 +534,11 @@ chat_turn (Fixture *fixture, const char *model)
   gboolean learned = FALSE;
 
   g_assert_no_error (error);
-  g_assert_cmpstr (g_settings_get_string (settings, "embedding-model"), ==, "");
+  {
+    g_autofree char *setting = g_settings_get_string (settings, "embedding-model");
+
+    g_assert_cmpstr (setting, ==, "");
+  }
   if (model)
     g_settings_set_string (settings, "embedding-model", model);
   chat = sam_chat_new (fixture->store, conversation, &error);
