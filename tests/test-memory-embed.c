@@ -611,6 +611,91 @@ test_chat_on (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (vector->len, ==, 3);
 }
 
+static void
+communicate_cb (GObject *object, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* samantha --recall QUERY against the default store, with SAMANTHA_EMBEDDING_MODEL set to
+ * MODEL (unset when NULL): the text of the first fact it prints. */
+static char *
+command_line_first_fact (EmbedServer *server, const char *model)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autofree char *out = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "SAMANTHA_PROVIDER", "openai", TRUE);
+  g_subprocess_launcher_setenv (launcher, "SAMANTHA_BASE_URL", server->base_url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "SAMANTHA_MODEL", "chat", TRUE);
+  g_subprocess_launcher_setenv (launcher, "SAMANTHA_API_KEY", "test-key", TRUE);
+  if (model)
+    g_subprocess_launcher_setenv (launcher, "SAMANTHA_EMBEDDING_MODEL", model, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "SAMANTHA_EMBEDDING_MODEL");
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("SAMANTHA_EXE"), "--recall",
+                                         QUERY, NULL);
+  g_assert_no_error (error);
+  /* The server answers from this process's main loop while the child waits. */
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &result);
+  g_assert_true (
+      g_subprocess_communicate_utf8_finish (process, wait_for (&result), &out, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_subprocess_wait_check_async (process, NULL, communicate_cb, &result);
+  g_assert_true (g_subprocess_wait_check_finish (process, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      g_autoptr (JsonNode) node = NULL;
+      JsonObject *object;
+
+      if (lines[i][0] == '\0')
+        continue;
+      node = json_from_string (lines[i], &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (node);
+      if (g_str_equal (json_object_get_string_member (object, "kind"), "fact"))
+        return g_strdup (json_object_get_string_member (object, "text"));
+    }
+  g_assert_not_reached ();
+}
+
+/* samantha --recall is FTS only unless SAMANTHA_EMBEDDING_MODEL (or the setting) is set. */
+static void
+test_command_line (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamStore) store = sam_store_new (&error);
+  g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+  g_autofree char *plain = NULL;
+  g_autofree char *reranked = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (sam_store_forget_all_memories (store, &error));
+  g_assert_no_error (error);
+  /* The same facts, in the same order, as in the fixture's store. */
+  for (guint i = 0; i < G_N_ELEMENTS (fact_texts); i++)
+    g_ptr_array_add (facts, sam_store_get_fact (store, add_fact (store, fact_texts[i]), NULL));
+  embed_facts (store, fixture->provider, MODEL, facts);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 1);
+
+  plain = command_line_first_fact (fixture->server, NULL);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 1);
+  g_assert_cmpstr (plain, ==, fact_text (fixture, fixture->first));
+
+  reranked = command_line_first_fact (fixture->server, MODEL);
+  g_assert_cmpuint (fixture->server->n_requests, ==, 2);
+  g_assert_cmpstr (reranked, ==, fact_text (fixture, fixture->second));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -628,6 +713,8 @@ main (int argc, char *argv[])
   g_test_add ("/memory-embed/chat-off", Fixture, NULL, fixture_set_up, test_chat_off,
               fixture_tear_down);
   g_test_add ("/memory-embed/chat-on", Fixture, NULL, fixture_set_up, test_chat_on,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/command-line", Fixture, NULL, fixture_set_up, test_command_line,
               fixture_tear_down);
 
   return g_test_run ();

@@ -15,6 +15,7 @@
 
 #include "model/sam-ollama-provider.h"
 #include "model/sam-openai-provider.h"
+#include "model/sam-provider-config.h"
 #include "sam-memory-embed.h"
 #include "store/sam-embedding-store.h"
 #include "store/sam-memory-store.h"
@@ -340,4 +341,81 @@ sam_memory_recall_finish (GAsyncResult *result, GError **error)
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* samantha --recall */
+
+static void
+store_result_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+  return *result;
+}
+
+/* The provider and model the command line re-ranks with, looked up once; NULL when off. */
+static SamProvider *
+command_line_provider (const char **embedding_model)
+{
+  static gboolean     looked_up;
+  static SamProvider *provider;
+  static char        *model;
+
+  if (!looked_up)
+    {
+      GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+      g_autoptr (GSettingsSchema) schema = NULL;
+      g_autoptr (GSettings) settings = NULL;
+      g_autoptr (GAsyncResult) result = NULL;
+      g_autoptr (SamProviderConfig) config = NULL;
+      g_autoptr (GError) error = NULL;
+      const char *env = g_getenv ("SAMANTHA_EMBEDDING_MODEL");
+
+      looked_up = TRUE;
+      if (source == NULL || !(schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)))
+        return NULL;
+      settings = g_settings_new_full (schema, NULL, NULL);
+      if (env)
+        model = g_strdup (env);
+      else if (g_settings_schema_has_key (schema, "embedding-model"))
+        model = g_settings_get_string (settings, "embedding-model");
+      if (model == NULL || model[0] == '\0')
+        return NULL;
+
+      sam_provider_config_resolve_async (settings, NULL, store_result_cb, &result);
+      if (!(config = sam_provider_config_resolve_finish (wait_for (&result), &error)))
+        {
+          g_debug ("Recall without embeddings: %s", error->message);
+          return NULL;
+        }
+      provider = sam_provider_config_create (config, config->api_key);
+      if (provider && !sam_memory_embeddings_enabled (provider, model))
+        g_clear_object (&provider);
+    }
+
+  *embedding_model = model;
+  return provider;
+}
+
+GPtrArray *
+sam_memory_recall_for_command_line (SamStore *store, const char *query, guint limit, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+  const char  *model = NULL;
+  SamProvider *provider;
+
+  g_return_val_if_fail (SAM_IS_STORE (store), NULL);
+  g_return_val_if_fail (query != NULL, NULL);
+
+  if (!(provider = command_line_provider (&model)))
+    return sam_memory_recall (store, query, limit, 0, error);
+
+  sam_memory_recall_async (store, provider, model, query, limit, 0, NULL, store_result_cb, &result);
+  return sam_memory_recall_finish (wait_for (&result), error);
 }

@@ -47,4 +47,15 @@ void       sam_memory_recall_async (SamStore           *store,
                                     gpointer            user_data);
 GPtrArray *sam_memory_recall_finish (GAsyncResult *result, GError **error);
 
+/* For samantha --recall: sam_memory_recall (), re-ranked when the SAMANTHA_EMBEDDING_MODEL
+ * variable (or, without it, the `embedding-model` setting) names a model and the provider
+ * Samantha is set up with (the settings, or the SAMANTHA_PROVIDER, _BASE_URL, _MODEL and
+ * _API_KEY variables; a key only from the latter) offers embeddings. Off, no provider is
+ * looked up and nothing but the store is touched. Waits, iterating the thread-default main
+ * context. */
+GPtrArray *sam_memory_recall_for_command_line (SamStore   *store,
+                                               const char *query,
+                                               guint       limit,
+                                               GError    **error);
+
 G_END_DECLS

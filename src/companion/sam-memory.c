@@ -31,6 +31,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "sam-memory-embed.h"
 #include "sam-memory.h"
 #include "store/sam-conversation.h"
 #include "store/sam-message.h"
@@ -1009,7 +1010,8 @@ sam_memory_format_for_prompt (GPtrArray *hits, gsize max_chars)
 static gboolean
 print_recall (SamStore *store, const char *query, int index, GError **error)
 {
-  g_autoptr (GPtrArray) hits = sam_memory_recall (store, query, 10, 0, error);
+  /* FTS only unless an embedding model is set; see sam-memory-embed.h. */
+  g_autoptr (GPtrArray) hits = sam_memory_recall_for_command_line (store, query, 10, error);
 
   if (hits == NULL)
     return FALSE;
