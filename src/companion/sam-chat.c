@@ -469,7 +469,8 @@ reranked_recall_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr (SamChatRequest) request = NULL;
   g_autofree char *memory = NULL;
 
-  if (hits == NULL)
+  /* Stopped while recalling: the request below ends at once as stopped. */
+  if (hits == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("Could not recall memories: %s", error->message);
   memory = sam_memory_format_for_prompt (hits, MEMORY_CHARS);
   assembly->options.memory = memory;
