@@ -13,6 +13,7 @@
 #include "sam-application.h"
 #include "sam-test-ui.h"
 #include "sam-test-util.h"
+#include "store/sam-memory-store.h"
 #include "ui/sam-archive-group.h"
 
 static SamApplication *app;
@@ -99,6 +100,37 @@ find_button_with_tooltip (GtkWidget *widget, const char *tooltip)
   return NULL;
 }
 
+/* The number of archive chunks that match WORD. */
+static guint
+count_chunks (SamStore *store, const char *word)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) matches =
+      sam_store_match_memory (store, SAM_MEMORY_SOURCE_CHUNK, word, 100, &error);
+
+  g_assert_no_error (error);
+  return matches->len;
+}
+
+/* A message dialog on screen, into *DATA. */
+static gboolean
+find_message_dialog (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        {
+          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (window);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 test_archive_group (void)
 {
@@ -111,8 +143,12 @@ test_archive_group (void)
   GtkWidget         *group;
   GtkWidget         *label;
   GtkWidget         *remove;
+  AdwMessageDialog  *dialog = NULL;
+  SamStore          *store = sam_application_get_store (app, NULL);
+  g_autofree char   *png = NULL;
 
   g_assert_nonnull (indexer);
+  g_assert_nonnull (store);
   copy_tree (fixture, folder);
   g_settings_set_strv (settings, "archive-folders", folders);
 
@@ -160,10 +196,29 @@ test_archive_group (void)
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)), "Stopped."));
   g_signal_handlers_disconnect_by_func (indexer, running_cb, group);
 
-  /* Removing the folder empties the list; nothing left to learn from. */
+  /* Removing the folder asks first; Cancel keeps it and what was read in it. */
+  g_assert_cmpuint (count_chunks (store, "terracotta"), >, 0);
   remove = find_button_with_tooltip (template_child (group, "folders_list"), "Remove Folder");
   g_assert_nonnull (remove);
   g_signal_emit_by_name (remove, "clicked");
+  g_assert_true (sam_test_ui_wait_for (find_message_dialog, &dialog, 5000));
+  adw_message_dialog_response (dialog, "cancel");
+  sam_test_ui_iterate (50);
+  {
+    g_auto (GStrv) left = g_settings_get_strv (settings, "archive-folders");
+
+    g_assert_cmpuint (g_strv_length (left), ==, 1);
+  }
+  g_assert_cmpuint (count_chunks (store, "terracotta"), >, 0);
+
+  /* Forget: the list empties, nothing is left to learn from, and what was read is gone from
+   * the index. */
+  remove = find_button_with_tooltip (template_child (group, "folders_list"), "Remove Folder");
+  g_signal_emit_by_name (remove, "clicked");
+  g_assert_true (sam_test_ui_wait_for (find_message_dialog, &dialog, 5000));
+  png = sam_test_ui_save_png (GTK_WIDGET (dialog), "archive-forget-folder");
+  g_test_message ("screenshot: %s", png);
+  adw_message_dialog_response (dialog, "forget");
   sam_test_ui_iterate (50);
   {
     g_auto (GStrv) left = g_settings_get_strv (settings, "archive-folders");
@@ -171,6 +226,7 @@ test_archive_group (void)
     g_assert_cmpuint (g_strv_length (left), ==, 0);
   }
   g_assert_false (gtk_widget_get_sensitive (template_child (group, "learn_button")));
+  g_assert_cmpuint (count_chunks (store, "terracotta"), ==, 0);
 
   gtk_window_destroy (GTK_WINDOW (window));
 }

@@ -540,6 +540,81 @@ test_index (void)
   }
 }
 
+/* Forgetting a folder takes what was read inside it, and the facts from it still waiting for
+ * review; not a folder whose name only starts the same, and not approved facts. */
+static void
+test_forget_folder (void)
+{
+  g_autofree char *folder = make_archive ("forget");
+  g_autofree char *sibling = make_archive ("forget2");
+  g_autofree char *balcony = g_build_filename (folder, "notes", "balcony.txt", NULL);
+  g_autofree char *other = g_build_filename (sibling, "notes", "balcony.txt", NULL);
+  g_autoptr (SamStore) store = new_store ("forget.db");
+  g_autoptr (SamArchiveIndexer) indexer = sam_archive_indexer_new (store);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamFact) pending = sam_fact_new ("The user grows tomatoes on the balcony.", "habit");
+  g_autoptr (SamFact) approved = sam_fact_new ("The user's balcony faces south.", "place");
+  g_autoptr (SamFact) elsewhere = sam_fact_new ("The user plans a trip to Zanzibar.", "plan");
+  g_autoptr (SamFact) left = NULL;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (SamArchiveSummary) summary =
+          run_indexer (indexer, i == 0 ? folder : sibling, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (summary->n_indexed, ==, 9);
+    }
+  g_assert_cmpuint (count_chunks (store, "zanzibar"), ==, 2);
+
+  pending->source_path = g_strdup (balcony);
+  pending->status = SAM_FACT_STATUS_PENDING_REVIEW;
+  approved->source_path = g_strdup (balcony);
+  elsewhere->source_path = g_strdup (other);
+  elsewhere->status = SAM_FACT_STATUS_PENDING_REVIEW;
+  g_assert_true (sam_store_add_fact (store, pending, &error));
+  g_assert_true (sam_store_add_fact (store, approved, &error));
+  g_assert_true (sam_store_add_fact (store, elsewhere, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sam_store_forget_folder (store, folder, &error));
+  g_assert_no_error (error);
+
+  /* Only the sibling's chunk is still found. */
+  {
+    g_autoptr (GArray) matches =
+        sam_store_match_memory (store, SAM_MEMORY_SOURCE_CHUNK, "zanzibar", 100, &error);
+    g_autofree char *path = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (matches->len, ==, 1);
+    g_assert_true (sam_store_get_chunk (store, g_array_index (matches, SamMemoryMatch, 0).id, &path,
+                                        &text, NULL, &error));
+    g_assert_cmpstr (path, ==, other);
+  }
+
+  left = sam_store_get_fact (store, pending->id, NULL);
+  g_assert_null (left);
+  g_clear_pointer (&left, sam_fact_free);
+  left = sam_store_get_fact (store, approved->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (left);
+  g_clear_pointer (&left, sam_fact_free);
+  left = sam_store_get_fact (store, elsewhere->id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (left);
+
+  /* Learning from the folder again reads it all again. */
+  {
+    g_autoptr (SamArchiveSummary) again = run_indexer (indexer, folder, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (again->n_indexed, ==, 9);
+  }
+  g_assert_cmpuint (count_chunks (store, "zanzibar"), ==, 2);
+}
+
 /* A second run skips what did not change and replaces what did. */
 static void
 test_reindex (void)
@@ -776,6 +851,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ingest/extract", test_extract);
   g_test_add_func ("/ingest/index", test_index);
   g_test_add_func ("/ingest/reindex", test_reindex);
+  g_test_add_func ("/ingest/forget-folder", test_forget_folder);
   g_test_add_func ("/ingest/cancel", test_cancel);
   g_test_add_func ("/ingest/facts", test_facts);
   return g_test_run ();

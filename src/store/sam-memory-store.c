@@ -403,6 +403,17 @@ delete_with (SamStore *self, const char *sql, gint64 id, const char *path, GErro
   return scrub (self, error);
 }
 
+static gboolean
+delete_inside (SamStore *self, const char *sql, const char *prefix, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = _sam_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, prefix, -1, SQLITE_STATIC);
+  return step_done (self, stmt, "forget a folder", error);
+}
+
 gboolean
 sam_store_forget_fact (SamStore *self, gint64 id, GError **error)
 {
@@ -416,6 +427,37 @@ sam_store_forget_file (SamStore *self, const char *path, GError **error)
   g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   return delete_with (self, "DELETE FROM archive_chunks WHERE path = ?1", 0, path, error);
+}
+
+gboolean
+sam_store_forget_folder (SamStore *self, const char *folder, GError **error)
+{
+  g_autofree char *prefix = NULL;
+  sqlite3         *db;
+  gboolean         ok;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (folder != NULL, FALSE);
+
+  /* "/home/anna/Notes/" and not "/home/anna/Notes 2/": compared as text, not with LIKE, so
+   * no character of the folder's name is a wildcard. */
+  prefix = g_str_has_suffix (folder, G_DIR_SEPARATOR_S)
+               ? g_strdup (folder)
+               : g_strconcat (folder, G_DIR_SEPARATOR_S, NULL);
+  db = _sam_store_get_db (self);
+  if (!_sam_store_exec (db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", error))
+    return FALSE;
+  ok = delete_inside (self, "DELETE FROM archive_chunks WHERE substr (path, 1, length (?1)) = ?1",
+                      prefix, error) &&
+       delete_inside (self,
+                      "DELETE FROM memory_facts WHERE status = 'pending-review' "
+                      "AND substr (source_path, 1, length (?1)) = ?1",
+                      prefix, error) &&
+       _sam_store_exec (db, "COMMIT", error);
+  if (!ok)
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_exec (db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+  return ok && scrub (self, error);
 }
 
 gboolean

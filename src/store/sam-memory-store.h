@@ -84,6 +84,9 @@ gint64   sam_store_add_chunk (SamStore   *self,
                               gint64      modified,
                               GError    **error);
 gboolean sam_store_forget_file (SamStore *self, const char *path, GError **error);
+/* Everything read from files inside FOLDER, and the facts from them still waiting for review;
+ * facts the user approved stay. */
+gboolean sam_store_forget_folder (SamStore *self, const char *folder, GError **error);
 
 /* Recall's raw material: BM25 candidates from one source. */
 typedef enum

@@ -14,6 +14,7 @@
 #include "sam-archive-group.h"
 
 #include "sam-application.h"
+#include "store/sam-memory-store.h"
 #include "sam-memory-page.h"
 
 struct _SamArchiveGroup
@@ -40,18 +41,71 @@ struct _SamArchiveGroup
 G_DEFINE_FINAL_TYPE (SamArchiveGroup, sam_archive_group, ADW_TYPE_PREFERENCES_GROUP)
 
 static void
-remove_folder_cb (GtkButton *button, SamArchiveGroup *self)
+forget_folder_response_cb (AdwMessageDialog *dialog, const char *response, SamArchiveGroup *self)
 {
-  const char *folder = g_object_get_data (G_OBJECT (button), "folder");
-  g_auto (GStrv) folders = g_settings_get_strv (self->settings, "archive-folders");
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  const char   *folder = g_object_get_data (G_OBJECT (dialog), "folder");
+  GApplication *application = g_application_get_default ();
+  SamStore     *store = NULL;
+  g_auto (GStrv) folders = NULL;
+  g_autoptr (GStrvBuilder) builder = NULL;
   g_auto (GStrv) kept = NULL;
+  g_autoptr (GError) error = NULL;
 
+  if (!g_str_equal (response, "forget"))
+    return;
+
+  /* What was read there goes first: a folder still listed can always be forgotten again. */
+  if (SAM_IS_APPLICATION (application))
+    store = sam_application_get_store (SAM_APPLICATION (application), &error);
+  if (store && !sam_store_forget_folder (store, folder, &error))
+    store = NULL;
+  if (store == NULL)
+    {
+      g_warning ("Could not forget the folder %s: %s", folder, error ? error->message : "no store");
+      return;
+    }
+
+  folders = g_settings_get_strv (self->settings, "archive-folders");
+  builder = g_strv_builder_new ();
   for (guint i = 0; folders[i]; i++)
     if (g_strcmp0 (folders[i], folder) != 0)
       g_strv_builder_add (builder, folders[i]);
   kept = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "archive-folders", (const char *const *) kept);
+
+  {
+    GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (self), SAM_TYPE_MEMORY_PAGE);
+
+    if (page)
+      sam_memory_page_refresh (SAM_MEMORY_PAGE (page));
+  }
+}
+
+/* Removing a folder forgets what was read in it, after asking. */
+static void
+remove_folder_cb (GtkButton *button, SamArchiveGroup *self)
+{
+  const char      *folder = g_object_get_data (G_OBJECT (button), "folder");
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *name = g_path_get_basename (folder);
+  GtkWidget       *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _ ("Forget This Folder?"), NULL);
+  adw_message_dialog_format_body (
+      ADW_MESSAGE_DIALOG (dialog),
+      _ ("Samantha will stop learning from “%s” and forget what it read there. Memories from "
+         "it that you approved stay."),
+      name);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "forget",
+                                    _ ("_Forget"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "forget",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "folder", g_strdup (folder), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (forget_folder_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -181,6 +235,8 @@ update_progress (SamArchiveGroup *self)
 
   gtk_widget_set_visible (self->progress_box, running);
   gtk_widget_set_sensitive (self->learn_button, !running);
+  /* A folder is forgotten when no run is writing what it reads. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->folders_list), !running);
   if (!running)
     return;
 
