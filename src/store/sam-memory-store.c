@@ -691,31 +691,13 @@ read_match (sqlite3_stmt *stmt, SamMemoryMatch *match)
     g_strlcpy (match->speaker, (const char *) sqlite3_column_text (stmt, 6), sizeof match->speaker);
 }
 
-GArray *
-sam_store_match_memory (
-    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error)
+/* The rows of SQL (a MATCH on ?1, at most ?2 rows) as SamMemoryMatch. */
+static GArray *
+match_with (SamStore *self, const char *sql, const char *expression, guint limit, GError **error)
 {
   g_autoptr (GArray) matches = g_array_new (FALSE, FALSE, sizeof (SamMemoryMatch));
   g_auto (SamCachedStmt) stmt = NULL;
-  const char *sql;
-  int         rc;
-
-  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
-  g_return_val_if_fail (expression != NULL, NULL);
-
-  switch (source)
-    {
-    case SAM_MEMORY_SOURCE_FACT:
-      sql = MATCH_FACTS_SQL;
-      break;
-    case SAM_MEMORY_SOURCE_CHUNK:
-      sql = MATCH_CHUNKS_SQL;
-      break;
-    case SAM_MEMORY_SOURCE_MESSAGE:
-    default:
-      sql = MATCH_MESSAGES_SQL;
-      break;
-    }
+  int rc;
 
   if (!(stmt = _sam_store_prepare (self, sql, error)))
     return NULL;
@@ -737,48 +719,37 @@ sam_store_match_memory (
 }
 
 GArray *
-sam_store_match_memory_newest (
+sam_store_match_memory (
     SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error)
 {
-  g_autoptr (GArray) matches = g_array_new (FALSE, FALSE, sizeof (SamMemoryMatch));
-  g_auto (SamCachedStmt) stmt = NULL;
-  const char *sql;
-  int         rc;
+  static const char *const sql[] = {
+    [SAM_MEMORY_SOURCE_FACT] = MATCH_FACTS_SQL,
+    [SAM_MEMORY_SOURCE_MESSAGE] = MATCH_MESSAGES_SQL,
+    [SAM_MEMORY_SOURCE_CHUNK] = MATCH_CHUNKS_SQL,
+  };
 
   g_return_val_if_fail (SAM_IS_STORE (self), NULL);
   g_return_val_if_fail (expression != NULL, NULL);
+  g_return_val_if_fail (source < G_N_ELEMENTS (sql), NULL);
 
-  switch (source)
-    {
-    case SAM_MEMORY_SOURCE_FACT:
-      sql = NEWEST_FACTS_SQL;
-      break;
-    case SAM_MEMORY_SOURCE_CHUNK:
-      sql = NEWEST_CHUNKS_SQL;
-      break;
-    case SAM_MEMORY_SOURCE_MESSAGE:
-    default:
-      sql = NEWEST_MESSAGES_SQL;
-      break;
-    }
+  return match_with (self, sql[source], expression, limit, error);
+}
 
-  if (!(stmt = _sam_store_prepare (self, sql, error)))
-    return NULL;
-  sqlite3_bind_text (stmt, 1, expression, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, limit ? limit : G_MAXINT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      SamMemoryMatch match;
+GArray *
+sam_store_match_memory_newest (
+    SamStore *self, SamMemorySource source, const char *expression, guint limit, GError **error)
+{
+  static const char *const sql[] = {
+    [SAM_MEMORY_SOURCE_FACT] = NEWEST_FACTS_SQL,
+    [SAM_MEMORY_SOURCE_MESSAGE] = NEWEST_MESSAGES_SQL,
+    [SAM_MEMORY_SOURCE_CHUNK] = NEWEST_CHUNKS_SQL,
+  };
 
-      read_match (stmt, &match);
-      g_array_append_val (matches, match);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _sam_store_set_error (error, _sam_store_get_db (self), "search memory");
-      return NULL;
-    }
-  return g_steal_pointer (&matches);
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+  g_return_val_if_fail (expression != NULL, NULL);
+  g_return_val_if_fail (source < G_N_ELEMENTS (sql), NULL);
+
+  return match_with (self, sql[source], expression, limit, error);
 }
 
 gboolean
