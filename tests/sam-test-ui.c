@@ -71,3 +71,68 @@ sam_test_ui_save_png (GtkWidget *widget, const char *name)
 
   return path;
 }
+
+GtkWidget *
+sam_test_ui_find_named (GtkWidget *widget, const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+        return child;
+      if ((found = sam_test_ui_find_named (child, name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+sam_test_ui_find_button_with_tooltip (GtkWidget *widget, const char *tooltip)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
+        return child;
+      if ((found = sam_test_ui_find_button_with_tooltip (child, tooltip)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+GtkWidget *
+sam_test_ui_find_actionable (GtkWidget *widget, GType type, const char *action_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && GTK_IS_ACTIONABLE (child) &&
+          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
+        return child;
+      if ((found = sam_test_ui_find_actionable (child, type, action_name)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+AdwMessageDialog *
+sam_test_ui_find_message_dialog (const char *response)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)) &&
+          adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (window), response))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}

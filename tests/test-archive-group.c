@@ -84,22 +84,6 @@ count_children (GtkWidget *widget)
   return n;
 }
 
-static GtkWidget *
-find_button_with_tooltip (GtkWidget *widget, const char *tooltip)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
-        return child;
-      if ((found = find_button_with_tooltip (child, tooltip)))
-        return found;
-    }
-  return NULL;
-}
-
 /* The number of archive chunks that match WORD. */
 static guint
 count_chunks (SamStore *store, const char *word)
@@ -112,23 +96,11 @@ count_chunks (SamStore *store, const char *word)
   return matches->len;
 }
 
-/* A message dialog on screen, into *DATA. */
+/* The dialog that asks before forgetting a folder, into *DATA. */
 static gboolean
-find_message_dialog (gpointer data)
+forget_dialog_shown (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
-        {
-          *(AdwMessageDialog **) data = ADW_MESSAGE_DIALOG (window);
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return (*(AdwMessageDialog **) data = sam_test_ui_find_message_dialog ("forget")) != NULL;
 }
 
 static void
@@ -198,10 +170,11 @@ test_archive_group (void)
 
   /* Removing the folder asks first; Cancel keeps it and what was read in it. */
   g_assert_cmpuint (count_chunks (store, "terracotta"), >, 0);
-  remove = find_button_with_tooltip (template_child (group, "folders_list"), "Remove Folder");
+  remove = sam_test_ui_find_button_with_tooltip (template_child (group, "folders_list"),
+                                                 "Remove Folder");
   g_assert_nonnull (remove);
   g_signal_emit_by_name (remove, "clicked");
-  g_assert_true (sam_test_ui_wait_for (find_message_dialog, &dialog, 5000));
+  g_assert_true (sam_test_ui_wait_for (forget_dialog_shown, &dialog, 5000));
   adw_message_dialog_response (dialog, "cancel");
   sam_test_ui_iterate (50);
   {
@@ -213,9 +186,10 @@ test_archive_group (void)
 
   /* Forget: the list empties, nothing is left to learn from, and what was read is gone from
    * the index. */
-  remove = find_button_with_tooltip (template_child (group, "folders_list"), "Remove Folder");
+  remove = sam_test_ui_find_button_with_tooltip (template_child (group, "folders_list"),
+                                                 "Remove Folder");
   g_signal_emit_by_name (remove, "clicked");
-  g_assert_true (sam_test_ui_wait_for (find_message_dialog, &dialog, 5000));
+  g_assert_true (sam_test_ui_wait_for (forget_dialog_shown, &dialog, 5000));
   png = sam_test_ui_save_png (GTK_WIDGET (dialog), "archive-forget-folder");
   g_test_message ("screenshot: %s", png);
   adw_message_dialog_response (dialog, "forget");

@@ -39,45 +39,10 @@ template_child (gpointer window, const char *name)
   return GTK_WIDGET (child);
 }
 
-/* The first descendant of WIDGET named NAME, depth first. */
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The first widget under WIDGET that activates ACTION_NAME: a button or a row. */
-static GtkWidget *
-find_action_widget (GtkWidget *widget, const char *action_name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_ACTIONABLE (child) &&
-          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
-        return child;
-      if ((found = find_action_widget (child, action_name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static GtkWidget *
 named (gpointer window, const char *name)
 {
-  GtkWidget *widget = find_named (GTK_WIDGET (window), name);
+  GtkWidget *widget = sam_test_ui_find_named (GTK_WIDGET (window), name);
 
   if (widget == NULL)
     g_error ("no widget named %s", name);
@@ -390,7 +355,7 @@ test_run_again (void)
   preferences = GTK_WIDGET (sam_preferences_window_new (app));
   gtk_window_present (GTK_WINDOW (preferences));
   gtk_test_widget_wait_for_draw (preferences);
-  click (find_action_widget (preferences, "app.run-installation"));
+  click (sam_test_ui_find_actionable (preferences, GTK_TYPE_WIDGET, "app.run-installation"));
   window = find_installation ();
   g_assert_nonnull (window);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (window)) == GTK_WINDOW (preferences));

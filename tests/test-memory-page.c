@@ -29,41 +29,6 @@ template_child (gpointer widget, const char *name)
   return GTK_WIDGET (child);
 }
 
-/* The first descendant of WIDGET named NAME, depth first. */
-static GtkWidget *
-find_named (GtkWidget *widget, const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* The first button under WIDGET whose action is ACTION_NAME. */
-static GtkWidget *
-find_action_button (GtkWidget *widget, const char *action_name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) &&
-          g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action_name) == 0)
-        return child;
-      if ((found = find_action_button (child, action_name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static GtkWidget *
 fact_row (GtkWidget *list, gint64 id)
 {
@@ -110,23 +75,6 @@ click (GtkWidget *button)
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
   sam_test_ui_iterate (50);
-}
-
-/* The open message dialog that offers RESPONSE. */
-static AdwMessageDialog *
-find_dialog (const char *response)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)) &&
-          adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (window), response))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
 }
 
 typedef struct
@@ -206,9 +154,10 @@ test_memory_page (void)
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==,
                    "Anna started a pottery class in May 2023");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Added by you"));
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_named (row, "pin")), ==, "Pin");
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_named (fact_row (facts, tea), "pin")), ==,
-                   "Unpin");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (sam_test_ui_find_named (row, "pin")), ==, "Pin");
+  g_assert_cmpstr (
+      gtk_widget_get_tooltip_text (sam_test_ui_find_named (fact_row (facts, tea), "pin")), ==,
+      "Unpin");
   /* Pinned first. */
   g_assert_true (gtk_widget_get_first_child (facts) == fact_row (facts, tea));
   row = fact_row (pending, dentist);
@@ -224,7 +173,7 @@ test_memory_page (void)
   g_test_message ("screenshot: %s", png);
 
   /* Approve one waiting fact with its button, reject the other. */
-  click (find_named (fact_row (pending, dentist), "approve"));
+  click (sam_test_ui_find_named (fact_row (pending, dentist), "approve"));
   {
     g_autoptr (SamFact) fact = get_fact (store, dentist);
 
@@ -233,7 +182,7 @@ test_memory_page (void)
   g_assert_nonnull (fact_row (facts, dentist));
   g_assert_null (fact_row (pending, dentist));
   g_assert_cmpuint (count_rows (facts, FALSE), ==, 3);
-  click (find_named (fact_row (pending, diagnosis), "reject"));
+  click (sam_test_ui_find_named (fact_row (pending, diagnosis), "reject"));
   g_assert_null (sam_store_get_fact (store, diagnosis, NULL));
   g_assert_cmpuint (count_rows (pending, FALSE), ==, 0);
   g_assert_false (gtk_widget_get_visible (template_child (page, "pending_group")));
@@ -247,15 +196,16 @@ test_memory_page (void)
   search (page, "", 3);
 
   /* Pin and unpin. */
-  click (find_named (fact_row (facts, pottery), "pin"));
+  click (sam_test_ui_find_named (fact_row (facts, pottery), "pin"));
   {
     g_autoptr (SamFact) fact = get_fact (store, pottery);
 
     g_assert_true (fact->pinned);
   }
-  g_assert_cmpstr (gtk_widget_get_tooltip_text (find_named (fact_row (facts, pottery), "pin")), ==,
-                   "Unpin");
-  click (find_named (fact_row (facts, tea), "pin"));
+  g_assert_cmpstr (
+      gtk_widget_get_tooltip_text (sam_test_ui_find_named (fact_row (facts, pottery), "pin")), ==,
+      "Unpin");
+  click (sam_test_ui_find_named (fact_row (facts, tea), "pin"));
   {
     g_autoptr (SamFact) fact = get_fact (store, tea);
 
@@ -263,11 +213,11 @@ test_memory_page (void)
   }
 
   /* Edit through the dialog. */
-  button = find_action_button (fact_row (facts, tea), "memory.edit");
+  button = sam_test_ui_find_actionable (fact_row (facts, tea), GTK_TYPE_BUTTON, "memory.edit");
   gtk_test_accessible_assert_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        "Edit");
   click (button);
-  dialog = find_dialog ("save");
+  dialog = sam_test_ui_find_message_dialog ("save");
   g_assert_nonnull (dialog);
   g_assert_cmpstr (
       gtk_editable_get_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog))), ==,
@@ -285,14 +235,14 @@ test_memory_page (void)
                    "Prefers rooibos tea to coffee");
 
   /* Forget one: gone from the store. */
-  click (find_action_button (fact_row (facts, pottery), "memory.forget"));
+  click (sam_test_ui_find_actionable (fact_row (facts, pottery), GTK_TYPE_BUTTON, "memory.forget"));
   g_assert_null (sam_store_get_fact (store, pottery, NULL));
   g_assert_null (fact_row (facts, pottery));
   g_assert_cmpuint (count_rows (facts, FALSE), ==, 2);
 
   /* Forget everything: cancelling keeps all, confirming deletes all. */
   click (template_child (page, "forget_all_button"));
-  dialog = find_dialog ("forget");
+  dialog = sam_test_ui_find_message_dialog ("forget");
   g_assert_nonnull (dialog);
   g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "forget"), ==,
                    ADW_RESPONSE_DESTRUCTIVE);
@@ -304,7 +254,7 @@ test_memory_page (void)
   g_clear_pointer (&all, g_ptr_array_unref);
 
   click (template_child (page, "forget_all_button"));
-  dialog = find_dialog ("forget");
+  dialog = sam_test_ui_find_message_dialog ("forget");
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "forget");
   sam_test_ui_iterate (50);
