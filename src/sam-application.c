@@ -58,12 +58,13 @@ static const GOptionEntry option_entries[] = {
   { NULL }
 };
 
+/* The application's first window of TYPE, or NULL. */
 static GtkWindow *
-sam_application_get_main_window (SamApplication *self)
+sam_application_find_window (SamApplication *self, GType type)
 {
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
     {
-      if (SAM_IS_WINDOW (l->data))
+      if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
         return l->data;
     }
 
@@ -71,15 +72,9 @@ sam_application_get_main_window (SamApplication *self)
 }
 
 static GtkWindow *
-sam_application_get_installation_window (SamApplication *self)
+sam_application_get_main_window (SamApplication *self)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
-    {
-      if (SAM_IS_INSTALLATION_WINDOW (l->data))
-        return l->data;
-    }
-
-  return NULL;
+  return sam_application_find_window (self, SAM_TYPE_WINDOW);
 }
 
 static void
@@ -105,7 +100,7 @@ sam_application_activate (GApplication *app)
       !g_settings_get_boolean (self->settings, "installation-done") &&
       g_strcmp0 (g_getenv ("SAMANTHA_EXIT_AFTER_FIRST_FRAME"), "1") != 0)
     {
-      if (!(window = sam_application_get_installation_window (self)))
+      if (!(window = sam_application_find_window (self, SAM_TYPE_INSTALLATION_WINDOW)))
         window = GTK_WINDOW (sam_installation_window_new (self, TRUE));
       gtk_window_present (window);
       return;
@@ -192,7 +187,7 @@ sam_application_run_installation_action (GSimpleAction *action,
   GtkWindow      *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWindow      *installation;
 
-  if (!(installation = sam_application_get_installation_window (self)))
+  if (!(installation = sam_application_find_window (self, SAM_TYPE_INSTALLATION_WINDOW)))
     {
       installation = GTK_WINDOW (sam_installation_window_new (self, FALSE));
       gtk_window_set_transient_for (installation, parent);

@@ -40,6 +40,16 @@ struct _SamArchiveGroup
 
 G_DEFINE_FINAL_TYPE (SamArchiveGroup, sam_archive_group, ADW_TYPE_PREFERENCES_GROUP)
 
+/* The Memory page this group is on shows the review queue, which a run or a forget changes. */
+static void
+refresh_memory_page (SamArchiveGroup *self)
+{
+  GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (self), SAM_TYPE_MEMORY_PAGE);
+
+  if (page)
+    sam_memory_page_refresh (SAM_MEMORY_PAGE (page));
+}
+
 static void
 forget_folder_response_cb (AdwMessageDialog *dialog, const char *response, SamArchiveGroup *self)
 {
@@ -72,13 +82,7 @@ forget_folder_response_cb (AdwMessageDialog *dialog, const char *response, SamAr
       g_strv_builder_add (builder, folders[i]);
   kept = g_strv_builder_end (builder);
   g_settings_set_strv (self->settings, "archive-folders", (const char *const *) kept);
-
-  {
-    GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (self), SAM_TYPE_MEMORY_PAGE);
-
-    if (page)
-      sam_memory_page_refresh (SAM_MEMORY_PAGE (page));
-  }
+  refresh_memory_page (self);
 }
 
 /* Removing a folder forgets what was read in it, after asking. */
@@ -261,13 +265,10 @@ running_changed_cb (SamArchiveGroup *self)
   update_progress (self);
   if (!sam_archive_indexer_get_running (self->indexer))
     {
-      GtkWidget *page = gtk_widget_get_ancestor (GTK_WIDGET (self), SAM_TYPE_MEMORY_PAGE);
-
       update_summary (self);
       update_folders (self);
       /* New facts wait in the review queue of the page above. */
-      if (page)
-        sam_memory_page_refresh (SAM_MEMORY_PAGE (page));
+      refresh_memory_page (self);
     }
 }
 
