@@ -453,38 +453,6 @@ sam_anthropic_provider_stream_chat_async (SamProvider        *provider,
 }
 
 static void
-list_models_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (GTask) task = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *models = NULL;
-
-  root = sam_http_client_fetch_json_finish (SAM_HTTP_CLIENT (object), result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (JSON_NODE_HOLDS_OBJECT (root))
-    models = sam_json_get_array (json_node_get_object (root), "data");
-
-  for (guint i = 0; models && i < json_array_get_length (models); i++)
-    {
-      JsonNode   *node = json_array_get_element (models, i);
-      const char *id;
-
-      if (JSON_NODE_HOLDS_OBJECT (node) &&
-          (id = sam_json_get_string (json_node_get_object (node), "id")))
-        g_ptr_array_add (names, g_strdup (id));
-    }
-
-  sam_task_return_model_names (task, names);
-}
-
-static void
 sam_anthropic_provider_list_models_async (SamProvider        *provider,
                                           GCancellable       *cancellable,
                                           GAsyncReadyCallback callback,
@@ -492,19 +460,8 @@ sam_anthropic_provider_list_models_async (SamProvider        *provider,
 {
   SamAnthropicProvider *self = SAM_ANTHROPIC_PROVIDER (provider);
   g_autoptr (SamHttpRequest) request = new_request (self, "GET", "v1/models?limit=1000");
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, sam_anthropic_provider_list_models_async);
-  sam_http_client_fetch_json_async (self->http, request, self->name, cancellable, list_models_cb,
-                                    task);
-}
-
-static char **
-sam_anthropic_provider_list_models_finish (SamProvider  *provider,
-                                           GAsyncResult *result,
-                                           GError      **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  sam_model_names_fetch (provider, request, "data", "id", NULL, cancellable, callback, user_data);
 }
 
 static const char *
@@ -548,5 +505,5 @@ provider_iface_init (SamProviderInterface *iface)
   iface->stream_chat_async = sam_anthropic_provider_stream_chat_async;
   iface->stream_chat_finish = sam_chat_stream_run_finish;
   iface->list_models_async = sam_anthropic_provider_list_models_async;
-  iface->list_models_finish = sam_anthropic_provider_list_models_finish;
+  iface->list_models_finish = sam_model_names_finish;
 }

@@ -717,11 +717,146 @@ compare_names (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* Returns @names, sorted, as the NULL-terminated strv that list_models_finish gives. */
-void
-sam_task_return_model_names (GTask *task, GPtrArray *names)
+/* TRUE when @url points at this computer: a local server needs no key and may need no
+ * model name. */
+gboolean
+sam_url_is_loopback (const char *url)
 {
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  return host && (g_ascii_strcasecmp (host, "localhost") == 0 || g_str_equal (host, "127.0.0.1") ||
+                  g_str_equal (host, "::1"));
+}
+
+/* A request to @api_root/@path that carries @api_key as `Authorization: Bearer`, or none. */
+SamHttpRequest *
+sam_bearer_request_new (const char *api_root,
+                        const char *api_key,
+                        const char *method,
+                        const char *path)
+{
+  g_autofree char *uri = sam_join_url (api_root, path);
+  SamHttpRequest  *request = sam_http_request_new (method, uri);
+
+  if (api_key)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", api_key, NULL);
+
+      sam_http_request_add_header (request, "Authorization", bearer);
+      memset (bearer, 0, strlen (bearer));
+    }
+  else
+    sam_http_request_set_anonymous (request, TRUE);
+
+  return request;
+}
+
+const char *
+sam_chat_role_to_string (SamChatRole role)
+{
+  switch (role)
+    {
+    case SAM_CHAT_ROLE_SYSTEM:
+      return "system";
+    case SAM_CHAT_ROLE_ASSISTANT:
+      return "assistant";
+    case SAM_CHAT_ROLE_TOOL:
+      return "tool";
+    case SAM_CHAT_ROLE_USER:
+    default:
+      return "user";
+    }
+}
+
+typedef struct
+{
+  const char *array_member;
+  const char *name_members[3];
+} ModelListShape;
+
+static void
+fetch_model_names_cb (GObject *object, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GTask) task = data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const ModelListShape *shape = g_task_get_task_data (task);
+  JsonArray            *models = NULL;
+
+  root = sam_http_client_fetch_json_finish (SAM_HTTP_CLIENT (object), result, &error);
+  if (root == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    models = sam_json_get_array (json_node_get_object (root), shape->array_member);
+
+  for (guint i = 0; models && i < json_array_get_length (models); i++)
+    {
+      JsonNode *node = json_array_get_element (models, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      for (guint j = 0; j < G_N_ELEMENTS (shape->name_members) && shape->name_members[j]; j++)
+        {
+          const char *name =
+              sam_json_get_string (json_node_get_object (node), shape->name_members[j]);
+
+          if (name)
+            {
+              g_ptr_array_add (names, g_strdup (name));
+              break;
+            }
+        }
+    }
+
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   g_task_return_pointer (task, g_ptr_array_steal (names, NULL), (GDestroyNotify) g_strfreev);
+}
+
+/**
+ * sam_model_names_fetch:
+ * @provider: the provider asking
+ * @request: the GET that lists the models
+ * @array_member: the member of the answer holding the list
+ * @name_member: the member of each element that names the model
+ * @fallback_member: (nullable): the member to read when @name_member is missing
+ *
+ * Fetches the provider's model list; sam_model_names_finish() gives the names, sorted.
+ */
+void
+sam_model_names_fetch (SamProvider        *provider,
+                       SamHttpRequest     *request,
+                       const char         *array_member,
+                       const char         *name_member,
+                       const char         *fallback_member,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
+{
+  GTask          *task = g_task_new (provider, cancellable, callback, user_data);
+  ModelListShape *shape = g_new0 (ModelListShape, 1);
+
+  shape->array_member = array_member;
+  shape->name_members[0] = name_member;
+  shape->name_members[1] = fallback_member;
+  g_task_set_source_tag (task, sam_model_names_fetch);
+  g_task_set_task_data (task, shape, g_free);
+  sam_http_client_fetch_json_async (sam_provider_get_http_client (provider), request,
+                                    sam_provider_get_name (provider), cancellable,
+                                    fetch_model_names_cb, task);
+}
+
+/* The list_models_finish of every provider: a NULL-terminated strv. */
+char **
+sam_model_names_finish (SamProvider *provider, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, provider), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -68,12 +68,26 @@ void sam_chat_stream_done (SamChatStream *self);
 void sam_chat_stream_end (SamChatStream *self);
 
 /* Shared by the providers. */
-const char *sam_json_get_string (JsonObject *object, const char *member);
-JsonObject *sam_json_get_object (JsonObject *object, const char *member);
-JsonArray  *sam_json_get_array (JsonObject *object, const char *member);
-gint64      sam_json_get_int (JsonObject *object, const char *member, gint64 fallback);
-gboolean    sam_json_get_boolean (JsonObject *object, const char *member, gboolean fallback);
-char       *sam_join_url (const char *base_url, const char *path);
-void        sam_task_return_model_names (GTask *task, GPtrArray *names);
+const char     *sam_json_get_string (JsonObject *object, const char *member);
+JsonObject     *sam_json_get_object (JsonObject *object, const char *member);
+JsonArray      *sam_json_get_array (JsonObject *object, const char *member);
+gint64          sam_json_get_int (JsonObject *object, const char *member, gint64 fallback);
+gboolean        sam_json_get_boolean (JsonObject *object, const char *member, gboolean fallback);
+char           *sam_join_url (const char *base_url, const char *path);
+gboolean        sam_url_is_loopback (const char *url);
+const char     *sam_chat_role_to_string (SamChatRole role);
+SamHttpRequest *sam_bearer_request_new (const char *api_root,
+                                        const char *api_key,
+                                        const char *method,
+                                        const char *path);
+void            sam_model_names_fetch (SamProvider        *provider,
+                                       SamHttpRequest     *request,
+                                       const char         *array_member,
+                                       const char         *name_member,
+                                       const char         *fallback_member,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+char **sam_model_names_finish (SamProvider *provider, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -102,50 +102,10 @@ sam_ollama_provider_set_embedding_model (SamOllamaProvider *self, const char *mo
   self->embedding_model = g_strdup (model);
 }
 
-static gboolean
-is_local_url (const char *base_url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-  const char *host = uri ? g_uri_get_host (uri) : NULL;
-
-  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
-         g_strcmp0 (host, "::1") == 0;
-}
-
 static SamHttpRequest *
 new_request (SamOllamaProvider *self, const char *method, const char *path)
 {
-  g_autofree char *uri = sam_join_url (self->api_root, path);
-  SamHttpRequest  *request = sam_http_request_new (method, uri);
-
-  if (self->api_key)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", self->api_key, NULL);
-
-      sam_http_request_add_header (request, "Authorization", bearer);
-      memset (bearer, 0, strlen (bearer));
-    }
-  else
-    sam_http_request_set_anonymous (request, TRUE);
-
-  return request;
-}
-
-static const char *
-role_name (SamChatRole role)
-{
-  switch (role)
-    {
-    case SAM_CHAT_ROLE_SYSTEM:
-      return "system";
-    case SAM_CHAT_ROLE_ASSISTANT:
-      return "assistant";
-    case SAM_CHAT_ROLE_TOOL:
-      return "tool";
-    case SAM_CHAT_ROLE_USER:
-    default:
-      return "user";
-    }
+  return sam_bearer_request_new (self->api_root, self->api_key, method, path);
 }
 
 static void
@@ -155,7 +115,7 @@ add_message (JsonBuilder *builder, SamChatRole role, const char *content, SamCha
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, role_name (role));
+  json_builder_add_string_value (builder, sam_chat_role_to_string (role));
   json_builder_set_member_name (builder, "content");
   json_builder_add_string_value (builder, content);
 
@@ -388,7 +348,7 @@ sam_ollama_provider_stream_chat_async (SamProvider        *provider,
   if (model == NULL)
     model = self->model;
   /* Without a model Ollama answers with what it needs; only a remote one is refused here. */
-  if (model == NULL && !is_local_url (self->base_url))
+  if (model == NULL && !sam_url_is_loopback (self->base_url))
     {
       sam_chat_stream_run_error (provider,
                                  g_error_new (SAM_MODEL_ERROR, SAM_MODEL_ERROR_CONFIGURATION,
@@ -413,42 +373,6 @@ sam_ollama_provider_stream_chat_async (SamProvider        *provider,
 }
 
 static void
-list_models_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (GTask) task = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *models = NULL;
-
-  root = sam_http_client_fetch_json_finish (SAM_HTTP_CLIENT (object), result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (JSON_NODE_HOLDS_OBJECT (root))
-    models = sam_json_get_array (json_node_get_object (root), "models");
-
-  for (guint i = 0; models && i < json_array_get_length (models); i++)
-    {
-      JsonNode   *node = json_array_get_element (models, i);
-      JsonObject *model;
-      const char *name;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      model = json_node_get_object (node);
-      if ((name = sam_json_get_string (model, "name")) ||
-          (name = sam_json_get_string (model, "model")))
-        g_ptr_array_add (names, g_strdup (name));
-    }
-
-  sam_task_return_model_names (task, names);
-}
-
-static void
 sam_ollama_provider_list_models_async (SamProvider        *provider,
                                        GCancellable       *cancellable,
                                        GAsyncReadyCallback callback,
@@ -456,17 +380,9 @@ sam_ollama_provider_list_models_async (SamProvider        *provider,
 {
   SamOllamaProvider *self = SAM_OLLAMA_PROVIDER (provider);
   g_autoptr (SamHttpRequest) request = new_request (self, "GET", "api/tags");
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, sam_ollama_provider_list_models_async);
-  sam_http_client_fetch_json_async (self->http, request, self->name, cancellable, list_models_cb,
-                                    task);
-}
-
-static char **
-sam_ollama_provider_list_models_finish (SamProvider *provider, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  sam_model_names_fetch (provider, request, "models", "name", "model", cancellable, callback,
+                         user_data);
 }
 
 static void
@@ -613,7 +529,7 @@ provider_iface_init (SamProviderInterface *iface)
   iface->stream_chat_async = sam_ollama_provider_stream_chat_async;
   iface->stream_chat_finish = sam_chat_stream_run_finish;
   iface->list_models_async = sam_ollama_provider_list_models_async;
-  iface->list_models_finish = sam_ollama_provider_list_models_finish;
+  iface->list_models_finish = sam_model_names_finish;
   iface->embed_async = sam_ollama_provider_embed_async;
   iface->embed_finish = sam_ollama_provider_embed_finish;
 }

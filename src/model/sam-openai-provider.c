@@ -111,43 +111,13 @@ is_host (SamOpenaiProvider *self, const char *host)
 static gboolean
 is_local (SamOpenaiProvider *self)
 {
-  return is_host (self, "127.0.0.1") || is_host (self, "localhost") || is_host (self, "::1");
+  return sam_url_is_loopback (self->base_url);
 }
 
 static SamHttpRequest *
 new_request (SamOpenaiProvider *self, const char *method, const char *path)
 {
-  g_autofree char *uri = sam_join_url (self->api_root, path);
-  SamHttpRequest  *request = sam_http_request_new (method, uri);
-
-  if (self->api_key)
-    {
-      g_autofree char *bearer = g_strconcat ("Bearer ", self->api_key, NULL);
-
-      sam_http_request_add_header (request, "Authorization", bearer);
-      memset (bearer, 0, strlen (bearer));
-    }
-  else
-    sam_http_request_set_anonymous (request, TRUE);
-
-  return request;
-}
-
-static const char *
-role_name (SamChatRole role)
-{
-  switch (role)
-    {
-    case SAM_CHAT_ROLE_SYSTEM:
-      return "system";
-    case SAM_CHAT_ROLE_ASSISTANT:
-      return "assistant";
-    case SAM_CHAT_ROLE_TOOL:
-      return "tool";
-    case SAM_CHAT_ROLE_USER:
-    default:
-      return "user";
-    }
+  return sam_bearer_request_new (self->api_root, self->api_key, method, path);
 }
 
 static void
@@ -158,7 +128,7 @@ add_message (JsonBuilder *builder, SamChatMessage *message)
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, role_name (role));
+  json_builder_add_string_value (builder, sam_chat_role_to_string (role));
 
   json_builder_set_member_name (builder, "content");
   if (role == SAM_CHAT_ROLE_ASSISTANT && calls->len > 0 &&
@@ -470,38 +440,6 @@ sam_openai_provider_stream_chat_async (SamProvider        *provider,
 }
 
 static void
-list_models_cb (GObject *object, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (GTask) task = data;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *models = NULL;
-
-  root = sam_http_client_fetch_json_finish (SAM_HTTP_CLIENT (object), result, &error);
-  if (root == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (JSON_NODE_HOLDS_OBJECT (root))
-    models = sam_json_get_array (json_node_get_object (root), "data");
-
-  for (guint i = 0; models && i < json_array_get_length (models); i++)
-    {
-      JsonNode   *node = json_array_get_element (models, i);
-      const char *id;
-
-      if (JSON_NODE_HOLDS_OBJECT (node) &&
-          (id = sam_json_get_string (json_node_get_object (node), "id")))
-        g_ptr_array_add (names, g_strdup (id));
-    }
-
-  sam_task_return_model_names (task, names);
-}
-
-static void
 sam_openai_provider_list_models_async (SamProvider        *provider,
                                        GCancellable       *cancellable,
                                        GAsyncReadyCallback callback,
@@ -509,17 +447,8 @@ sam_openai_provider_list_models_async (SamProvider        *provider,
 {
   SamOpenaiProvider *self = SAM_OPENAI_PROVIDER (provider);
   g_autoptr (SamHttpRequest) request = new_request (self, "GET", "models");
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, sam_openai_provider_list_models_async);
-  sam_http_client_fetch_json_async (self->http, request, self->name, cancellable, list_models_cb,
-                                    task);
-}
-
-static char **
-sam_openai_provider_list_models_finish (SamProvider *provider, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
+  sam_model_names_fetch (provider, request, "data", "id", NULL, cancellable, callback, user_data);
 }
 
 static GArray *
@@ -670,7 +599,7 @@ provider_iface_init (SamProviderInterface *iface)
   iface->stream_chat_async = sam_openai_provider_stream_chat_async;
   iface->stream_chat_finish = sam_chat_stream_run_finish;
   iface->list_models_async = sam_openai_provider_list_models_async;
-  iface->list_models_finish = sam_openai_provider_list_models_finish;
+  iface->list_models_finish = sam_model_names_finish;
   iface->embed_async = sam_openai_provider_embed_async;
   iface->embed_finish = sam_openai_provider_embed_finish;
 }

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "sam-anthropic-provider.h"
+#include "sam-chat-stream.h"
 #include "sam-model-error.h"
 #include "sam-ollama-provider.h"
 #include "sam-openai-provider.h"
@@ -107,16 +108,6 @@ sam_provider_config_free (SamProviderConfig *self)
   g_free (self);
 }
 
-static gboolean
-url_is_local (const char *base_url)
-{
-  g_autoptr (GUri) uri = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-  const char *host = uri ? g_uri_get_host (uri) : NULL;
-
-  return g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
-         g_strcmp0 (host, "::1") == 0;
-}
-
 /* Cloud services refuse requests without a key; servers on this computer take none. */
 gboolean
 sam_provider_config_needs_key (const SamProviderConfig *self)
@@ -124,7 +115,7 @@ sam_provider_config_needs_key (const SamProviderConfig *self)
   if (g_strcmp0 (self->provider, "ollama") == 0)
     return FALSE;
 
-  return !url_is_local (self->base_url);
+  return !sam_url_is_loopback (self->base_url);
 }
 
 /**
