@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "model/sam-chat-request.h"
 #include "store/sam-store.h"
@@ -42,6 +43,9 @@ typedef struct
 char           *sam_context_build_system_prompt (const SamContextOptions *options);
 SamChatRequest *sam_context_build_request (const SamContextOptions *options, GPtrArray *history);
 guint           sam_context_estimate_tokens (const char *text);
+/* A user message that asks the model to TASK on the JSON document BUILDER holds, saying the
+ * document is quoted data: the text in it cannot step out of its quotes. */
+char *sam_context_quote_data (const char *task, JsonBuilder *builder);
 /* The core blocks for the system prompt, each cut to a few hundred characters; only persona
  * and style for a temporary conversation. NULL when they are all empty. */
 char *sam_context_format_core_blocks (SamStore *store, gboolean temporary);
