@@ -611,6 +611,53 @@ test_chat_on (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (vector->len, ==, 3);
 }
 
+/* Facts learned before embeddings were on, or from files, are embedded a batch at a time
+ * after the turns that follow: the newest first, only those recall may use. */
+static void
+test_chat_backfill (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SamFact) pending = sam_fact_new ("The user may be moving to Linz", "fact");
+  g_autoptr (GArray) vector = NULL;
+  g_autofree char *first_request = NULL;
+  g_autofree char *second_request = NULL;
+
+  pending->status = SAM_FACT_STATUS_PENDING_REVIEW;
+  g_assert_true (sam_store_add_fact (fixture->store, pending, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 0);
+
+  first_request = chat_turn (fixture, MODEL);
+  /* The two facts from before and the one just learned; not the one waiting for review. */
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 3);
+  for (guint i = 0; i < fixture->facts->len; i++)
+    {
+      SamFact *fact = g_ptr_array_index (fixture->facts, i);
+
+      g_clear_pointer (&vector, g_array_unref);
+      vector = sam_store_get_fact_embedding (fixture->store, fact->id, MODEL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (vector);
+    }
+  g_clear_pointer (&vector, g_array_unref);
+  vector = sam_store_get_fact_embedding (fixture->store, pending->id, MODEL, &error);
+  g_assert_no_error (error);
+  g_assert_null (vector);
+
+  /* Many at once: one request carries a batch, the rest wait for the next turns. */
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("The user's cousin number %u lives in Vienna", i);
+
+      add_fact (fixture->store, text);
+    }
+  g_ptr_array_set_size (fixture->server->chat_bodies, 0);
+  second_request = chat_turn (fixture, MODEL);
+  g_assert_cmpint (count_embeddings (fixture->store), ==, 3 + 32);
+  g_assert_nonnull (strstr (fixture->server->last_body, "cousin number 39 "));
+  g_assert_null (strstr (fixture->server->last_body, "cousin number 0 "));
+}
+
 static void
 communicate_cb (GObject *object, GAsyncResult *result, gpointer data)
 {
@@ -713,6 +760,8 @@ main (int argc, char *argv[])
   g_test_add ("/memory-embed/chat-off", Fixture, NULL, fixture_set_up, test_chat_off,
               fixture_tear_down);
   g_test_add ("/memory-embed/chat-on", Fixture, NULL, fixture_set_up, test_chat_on,
+              fixture_tear_down);
+  g_test_add ("/memory-embed/chat-backfill", Fixture, NULL, fixture_set_up, test_chat_backfill,
               fixture_tear_down);
   g_test_add ("/memory-embed/command-line", Fixture, NULL, fixture_set_up, test_command_line,
               fixture_tear_down);

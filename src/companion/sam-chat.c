@@ -192,6 +192,9 @@ memory_job_finish (MemoryJob *job)
     g_signal_emit (self, signals[MEMORY_UPDATED], 0);
 }
 
+/* How many facts one embedding request carries at most. */
+#define EMBED_BATCH 32
+
 static void sam_chat_update_summary (SamChat *self);
 
 /* The `embedding-model` setting when embeddings are on for this chat's provider, or NULL. */
@@ -236,12 +239,21 @@ extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (facts == NULL)
     g_debug ("Learning from the conversation failed: %s", error->message);
-  /* With embeddings on, the new facts are embedded (one request) before the summary. */
-  if (self && facts && facts->len > 0 && (embedding_model = sam_chat_dup_embedding_model (self)))
+  /* With embeddings on, one request embeds the newest facts that have none yet: the ones
+   * just learned and, a batch an exchange, those learned before embeddings were turned on or
+   * from files. Then the summary. */
+  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      (embedding_model = sam_chat_dup_embedding_model (self)))
     {
-      sam_memory_embed_facts_async (self->store, self->provider, embedding_model, facts,
-                                    self->memory_cancellable, embed_facts_cb, job);
-      return;
+      g_autoptr (GPtrArray) to_embed =
+          sam_store_list_facts_to_embed (self->store, embedding_model, EMBED_BATCH, NULL);
+
+      if (to_embed && to_embed->len > 0)
+        {
+          sam_memory_embed_facts_async (self->store, self->provider, embedding_model, to_embed,
+                                        self->memory_cancellable, embed_facts_cb, job);
+          return;
+        }
     }
   /* One request at a time: the summary follows the facts. */
   if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -232,6 +232,37 @@ sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error)
   return g_steal_pointer (&facts);
 }
 
+/* The newest facts recall may use that have no embedding by MODEL, at most LIMIT. */
+GPtrArray *
+sam_store_list_facts_to_embed (SamStore *self, const char *model, guint limit, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+  g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
+  int rc;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+  g_return_val_if_fail (model != NULL, NULL);
+
+  if (!(stmt = _sam_store_prepare (self,
+                                   "SELECT " FACT_COLUMNS " FROM memory_facts "
+                                   "WHERE status = 'approved' AND valid_to IS NULL "
+                                   "  AND NOT EXISTS (SELECT 1 FROM memory_fact_embeddings e "
+                                   "    WHERE e.fact_id = memory_facts.id AND e.model = ?1) "
+                                   "ORDER BY created DESC, id DESC LIMIT ?2",
+                                   error)))
+    return NULL;
+  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (facts, fact_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _sam_store_set_error (error, _sam_store_get_db (self), "list the memories to embed");
+      return NULL;
+    }
+  return g_steal_pointer (&facts);
+}
+
 static gboolean
 update_fact (SamStore *self, sqlite3_stmt *stmt, const char *what, GError **error)
 {
