@@ -399,6 +399,54 @@ test_extract (void)
   g_assert_false (sam_document_is_supported ("photo.jpg"));
 }
 
+/* Without the samantha-documents module, text, Markdown and Org are still read, and each page,
+ * mail, PDF and OpenDocument text fails with a sentence naming it. In a subprocess, since the
+ * module is looked for once per process. */
+static void
+test_extract_without_module (void)
+{
+  const char *needs_module[] = {
+    "notes/trip.html",  "mail/letter.eml",   "mail/archive.mbox",
+    "notes/report.pdf", "notes/minutes.odt",
+  };
+  const char *plain[] = { "notes/balcony.txt", "notes/recipes.md", "notes/projects.org" };
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  {
+    g_autofree char *folder = make_archive ("no-module");
+    g_autofree char *empty = g_build_filename (folder, "no-modules-here", NULL);
+
+    g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+    g_setenv ("SAMANTHA_MODULE_DIR", empty, TRUE);
+
+    for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GPtrArray) documents = extract (folder, plain[i], &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpstr (only_text (documents), !=, "");
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (needs_module); i++)
+      {
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GPtrArray) documents = extract (folder, needs_module[i], &error);
+        g_autofree char *name = g_path_get_basename (needs_module[i]);
+
+        g_assert_null (documents);
+        g_assert_error (error, SAM_DOCUMENT_ERROR, SAM_DOCUMENT_ERROR_NO_READER);
+        g_assert_nonnull (strstr (error->message, name));
+        g_assert_nonnull (strstr (error->message, "not installed"));
+      }
+  }
+}
+
 /* A whole run */
 
 typedef struct
@@ -849,6 +897,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ingest/chunk", test_chunk);
   g_test_add_func ("/ingest/injection", test_injection);
   g_test_add_func ("/ingest/extract", test_extract);
+  g_test_add_func ("/ingest/extract-without-module", test_extract_without_module);
   g_test_add_func ("/ingest/index", test_index);
   g_test_add_func ("/ingest/reindex", test_reindex);
   g_test_add_func ("/ingest/forget-folder", test_forget_folder);

@@ -8,7 +8,6 @@
 #include "sam-archive-indexer.h"
 
 #include <glib/gi18n.h>
-#include <libxml/parser.h>
 
 #include "companion/sam-document.h"
 #include "store/sam-archive-db.h"
@@ -894,9 +893,6 @@ sam_archive_indexer_class_init (SamArchiveIndexerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags   read_only = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-
-  /* libxml2 (HTML, ODF) is used from the indexer's thread: set it up on the main one first. */
-  xmlInitParser ();
 
   object_class->finalize = sam_archive_indexer_finalize;
   object_class->get_property = sam_archive_indexer_get_property;

@@ -16,6 +16,7 @@ typedef enum
   SAM_DOCUMENT_ERROR_UNSUPPORTED, /* not a kind of file Samantha reads */
   SAM_DOCUMENT_ERROR_UNREADABLE,  /* binary, damaged, encrypted or not what its name says */
   SAM_DOCUMENT_ERROR_TOO_LARGE,   /* bigger than Samantha reads */
+  SAM_DOCUMENT_ERROR_NO_READER,   /* its reader, the samantha-documents module, is missing */
 } SamDocumentError;
 
 GQuark sam_document_error_quark (void);
@@ -40,13 +41,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamDocument, sam_document_free)
 gboolean sam_document_is_supported (const char *basename);
 
 /* The documents of FILE (SamDocument; one, or one per mail of an mbox), blocking: call it in
- * a worker thread. MODIFIED (µs) dates documents that carry no date of their own. One
+ * a worker thread. HTML, mail, PDF and OpenDocument text are read by the samantha-documents
+ * module, loaded on first use; without it they fail with SAM_DOCUMENT_ERROR_NO_READER. MODIFIED (µs) dates documents that carry no date of their own. One
  * GError with a sentence for the user when the file cannot be read. */
 GPtrArray *
 sam_document_extract (GFile *file, gint64 modified, GCancellable *cancellable, GError **error);
-
-/* HTML (a page or a mail part) as plain text: no tags, scripts or styles; paragraphs apart. */
-char *sam_document_html_to_text (const char *html, gssize length);
 
 /* TEXT in chunks of about TARGET characters (strings): whole paragraphs packed together, a
  * heading kept with what follows it, a longer paragraph cut between words, never inside a

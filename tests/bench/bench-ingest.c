@@ -51,6 +51,8 @@ main (int argc, char *argv[])
   guint64          bytes = 0;
   g_autofree char *command = NULL;
 
+  /* The pages and mails are read by the samantha-documents module of this build. */
+  g_setenv ("SAMANTHA_MODULE_DIR", SAM_BUILD_MODULEDIR, FALSE);
   g_mkdir_with_parents (folder, 0700);
   for (guint i = 0; i < n; i++)
     {
