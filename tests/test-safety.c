@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -728,22 +729,25 @@ test_safety_speed (void)
 }
 
 /* The C inference reproduces train-model.py's probabilities (the fixture is written by
- * `train-model.py --expected`), the file loads, a damaged one does not, and it is fast. */
+ * `train-model.py --expected`, with the concepts the detector finds), the file loads, a
+ * damaged one does not, and it is fast. */
 static void
 test_safety_model (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SamSafetyModel) model = sam_safety_model_new_builtin (&error);
+  SamSafetyModel *model = sam_safety_detector_get_model (detector);
+  g_autoptr (SamSafetyModel) builtin = sam_safety_model_new_builtin (&error);
   g_autoptr (GBytes) bytes = sam_test_load_fixture ("safety-model-expected.jsonl");
   g_autofree char *contents = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
-  g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR02\0\x12\0\0\0", 12);
+  g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR03\0\x12\0\0\0", 12);
   g_autoptr (SamSafetyModel) none = NULL;
-  guint  n_checked = 0, n_crisis = 0;
+  guint  n_checked = 0, n_crisis = 0, n_differ = 0;
   gint64 start;
   double elapsed;
 
   g_assert_no_error (error);
+  g_assert_nonnull (builtin);
   g_assert_nonnull (model);
   g_assert_cmpfloat (sam_safety_model_get_threshold (model), >, 0.0);
   g_assert_cmpfloat (sam_safety_model_get_threshold (model), <, 1.0);
@@ -767,6 +771,13 @@ test_safety_model (void)
                                       1e-6);
       crisis = sam_safety_model_is_crisis (model, text, &probability);
       g_assert_cmpint (crisis, ==, json_object_get_boolean_member (object, "crisis"));
+      /* Without the detector's concepts the model reads words only, and judges otherwise. */
+      {
+        double plain_whole, plain_sentence;
+
+        sam_safety_model_get_probabilities (builtin, text, &plain_whole, &plain_sentence);
+        n_differ += fabs (plain_whole - whole) > 1e-6;
+      }
       g_assert_cmpfloat (probability, ==, MAX (whole, sentence));
       g_assert_cmpfloat (probability, ==, sam_safety_model_probability (model, text));
       n_crisis += crisis;
@@ -783,6 +794,7 @@ test_safety_model (void)
   /* The fixture holds crisis messages and ordinary ones, and the model tells them apart. */
   g_assert_cmpuint (n_crisis, >, 0);
   g_assert_cmpuint (n_crisis, <, n_checked);
+  g_assert_cmpuint (n_differ, >, 0);
 
   none = sam_safety_model_new_from_bytes (damaged, &error);
   g_assert_null (none);

@@ -6,8 +6,11 @@
  * format (data/safety/model.bin). The text is folded (case, accents, repeated letters), split
  * into sentences and words; every word, pair of neighbouring words and character 3-, 4- and
  * 5-gram of a word (with a space on either side) is hashed with FNV-1a into 2^bits buckets.
- * The probability is that of the whole message or of its riskiest sentence, whichever is
- * higher. The feature code here and in train-model.py must stay identical.
+ * Beside these words, the detector's concepts found in each sentence (DESIRE, DEATH, MEANS_ACT,
+ * …, and pairs of them close together) are a second bag of features with weights of their
+ * own, the same in every language. The probability is that of the whole message or of its
+ * riskiest sentence, whichever is higher. The word features here and in train-model.py must
+ * stay identical; the concept features reach the script from tests/sam-safety-features.c.
  */
 
 #include "config.h"
@@ -18,8 +21,8 @@
 #include "sam-safety-model.h"
 
 #define MODEL_PATH  RESOURCE_PATH "/data/safety/model.bin"
-#define MAGIC       "SAMLR02"
-#define HEADER_SIZE 28
+#define MAGIC       "SAMLR03"
+#define HEADER_SIZE 36
 
 /* Shorter sentences are only read as part of the whole message. */
 #define SENTENCE_MIN_WORDS 3
@@ -33,6 +36,13 @@ struct _SamSafetyModel
   double       bias;
   double       threshold;
   double       sentence_threshold;
+
+  /* Concept features: hashed into 2^concept_bits buckets, found by CONCEPT_FUNC. */
+  const gint8         *concept_weights;
+  guint                concept_bits;
+  double               concept_scale;
+  SamSafetyConceptFunc concept_func;
+  gpointer             concept_data;
 };
 
 static float
@@ -60,6 +70,7 @@ sam_safety_model_new_from_bytes (GBytes *bytes, GError **error)
   gsize         size = 0;
   const guint8 *data = g_bytes_get_data (bytes, &size);
   guint32       bits;
+  guint32       concept_bits;
 
   if (size < HEADER_SIZE || memcmp (data, MAGIC, sizeof MAGIC) != 0)
     {
@@ -69,7 +80,10 @@ sam_safety_model_new_from_bytes (GBytes *bytes, GError **error)
     }
   memcpy (&bits, data + 8, sizeof bits);
   bits = GUINT32_FROM_LE (bits);
-  if (bits < 8 || bits > 24 || size != HEADER_SIZE + ((gsize) 1 << bits))
+  memcpy (&concept_bits, data + 28, sizeof concept_bits);
+  concept_bits = GUINT32_FROM_LE (concept_bits);
+  if (bits < 8 || bits > 24 || concept_bits < 4 || concept_bits > 20 ||
+      size != HEADER_SIZE + ((gsize) 1 << bits) + ((gsize) 1 << concept_bits))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "The crisis model file is truncated; run data/safety/train-model.py again.");
@@ -82,7 +96,10 @@ sam_safety_model_new_from_bytes (GBytes *bytes, GError **error)
   self->bias = read_float (data + 16);
   self->threshold = read_float (data + 20);
   self->sentence_threshold = read_float (data + 24);
+  self->concept_bits = concept_bits;
+  self->concept_scale = read_float (data + 32);
   self->weights = (const gint8 *) (data + HEADER_SIZE);
+  self->concept_weights = self->weights + ((gsize) 1 << bits);
   return g_steal_pointer (&self);
 }
 
@@ -121,6 +138,24 @@ sam_safety_model_get_threshold (SamSafetyModel *self)
   g_return_val_if_fail (self != NULL, 1.0);
 
   return self->threshold;
+}
+
+/**
+ * sam_safety_model_set_concept_func:
+ * @func: (nullable): finds the concepts of a message's sentences
+ *
+ * Lets the model read the detector's concepts; without them it reads words only, and its
+ * probabilities are not the ones it was trained for.
+ */
+void
+sam_safety_model_set_concept_func (SamSafetyModel      *self,
+                                   SamSafetyConceptFunc func,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  self->concept_func = func;
+  self->concept_data = user_data;
 }
 
 /* Features */
@@ -238,14 +273,14 @@ compare_buckets (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-/* The probability of a set of buckets, each counted once, the vector scaled to unit length. */
+/* The sum of a bag of buckets' weights, each bucket counted once, the bag scaled to unit
+ * length. */
 static double
-score (SamSafetyModel *self, GArray *buckets)
+bag_sum (const gint8 *weights, double scale, GArray *buckets)
 {
   guint32 *data = (guint32 *) buckets->data;
   guint    n = 0;
   gint64   sum = 0;
-  double   z;
 
   if (buckets->len == 0)
     return 0.0;
@@ -254,16 +289,34 @@ score (SamSafetyModel *self, GArray *buckets)
     {
       if (i > 0 && data[i] == data[i - 1])
         continue;
-      sum += self->weights[data[i]];
+      sum += weights[data[i]];
       n++;
     }
-  z = self->bias + (double) sum * self->scale / sqrt (n);
+  return (double) sum * scale / sqrt (n);
+}
+
+/* The probability of a sentence or message: its word buckets and its concept buckets. */
+static double
+score (SamSafetyModel *self, GArray *buckets, GArray *concepts)
+{
+  double z;
+
+  if (buckets->len == 0)
+    return 0.0;
+  z = self->bias + bag_sum (self->weights, self->scale, buckets) +
+      bag_sum (self->concept_weights, self->concept_scale, concepts);
   return 1.0 / (1.0 + exp (-z));
 }
 
-/* Splits normalised words into sentences: each sentence's words, NULL-separated. */
-static GPtrArray *
-split_words (const char *text)
+/**
+ * sam_safety_model_split_words:
+ * @text: one user message
+ *
+ * Returns: (transfer full): the message as the model reads it: each sentence's normalised
+ *   words, each sentence followed by %NULL.
+ */
+GPtrArray *
+sam_safety_model_split_words (const char *text)
 {
   g_autofree char     *folded = g_utf8_casefold (text, -1);
   g_autofree char     *decomposed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKD);
@@ -340,8 +393,11 @@ sam_safety_model_get_probabilities (SamSafetyModel *self,
                                     double         *sentence)
 {
   g_autoptr (GPtrArray) words = NULL;
+  g_autoptr (GPtrArray) concepts = NULL;
   g_autoptr (GArray) all = NULL;
+  g_autoptr (GArray) all_concepts = NULL;
   g_autoptr (GArray) current = NULL;
+  g_autoptr (GArray) current_concepts = NULL;
   guint  n_sentences = 0;
   guint  n_words = 0;
   double best = 0.0;
@@ -352,9 +408,14 @@ sam_safety_model_get_probabilities (SamSafetyModel *self,
   if (text == NULL)
     return;
 
-  words = split_words (text);
+  words = sam_safety_model_split_words (text);
+  concepts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  if (self->concept_func != NULL)
+    self->concept_func (words, concepts, self->concept_data);
   all = g_array_new (FALSE, FALSE, sizeof (guint32));
+  all_concepts = g_array_new (FALSE, FALSE, sizeof (guint32));
   current = g_array_new (FALSE, FALSE, sizeof (guint32));
+  current_concepts = g_array_new (FALSE, FALSE, sizeof (guint32));
   for (guint i = 0; i < words->len; i++)
     {
       const char *word = g_ptr_array_index (words, i);
@@ -367,15 +428,24 @@ sam_safety_model_get_probabilities (SamSafetyModel *self,
           n_words++;
           continue;
         }
+      g_array_set_size (current_concepts, 0);
+      if (n_sentences < concepts->len)
+        {
+          GArray *found = g_ptr_array_index (concepts, n_sentences);
+
+          for (guint k = 0; k < found->len; k++)
+            add_hash (current_concepts, self->concept_bits, g_array_index (found, guint32, k));
+        }
       g_array_append_vals (all, current->data, current->len);
+      g_array_append_vals (all_concepts, current_concepts->data, current_concepts->len);
       n_sentences++;
       if (n_words >= SENTENCE_MIN_WORDS)
-        best = MAX (best, score (self, current));
+        best = MAX (best, score (self, current, current_concepts));
       g_array_set_size (current, 0);
       n_words = 0;
     }
 
-  *whole = score (self, all);
+  *whole = score (self, all, all_concepts);
   if (n_sentences > 1)
     *sentence = best;
 }

@@ -11,10 +11,19 @@ G_BEGIN_DECLS
 
 typedef struct _SamSafetyModel SamSafetyModel;
 
+/* Finds the concepts of a message's sentences: WORDS holds each sentence's normalised words,
+ * each sentence followed by NULL (sam_safety_model_split_words()); the function appends to
+ * CONCEPTS one GArray of guint32 feature hashes per sentence. */
+typedef void (*SamSafetyConceptFunc) (GPtrArray *words, GPtrArray *concepts, gpointer user_data);
+
 SamSafetyModel *sam_safety_model_new_from_bytes (GBytes *bytes, GError **error);
 SamSafetyModel *sam_safety_model_new_builtin (GError **error);
 void            sam_safety_model_free (SamSafetyModel *self);
 double          sam_safety_model_get_threshold (SamSafetyModel *self);
+void            sam_safety_model_set_concept_func (SamSafetyModel      *self,
+                                                   SamSafetyConceptFunc func,
+                                                   gpointer             user_data);
+GPtrArray      *sam_safety_model_split_words (const char *text);
 double          sam_safety_model_probability (SamSafetyModel *self, const char *text);
 void            sam_safety_model_get_probabilities (SamSafetyModel *self,
                                                     const char     *text,

@@ -92,9 +92,27 @@ typedef struct
   guint   n;
 } Group;
 
+/* The entries of a language's concept that are patterns rather than words, matched on their
+ * own for the learned stage's concept features. */
+typedef struct
+{
+  const char *name; /* interned: the same pointer in every language */
+  GRegex     *regex;
+} Concept;
+
+/* A concept entry of plain words ("das leben nehmen", "umbring*"), found by its first word
+ * for the concept features: a regular expression per concept would be too slow. */
+typedef struct
+{
+  const char *name; /* interned */
+  guint       bit;  /* the language's */
+  char      **rest; /* the words after the first, normalised; "*" ends a prefix */
+} ConceptEntry;
+
 typedef struct
 {
   const char *code;
+  GArray     *concepts; /* Concept */
   GPtrArray  *rules;    /* Rule*, owned by the detector */
   GArray     *blocks;   /* Group, over groups */
   GArray     *groups;   /* Group, over rules */
@@ -106,14 +124,16 @@ struct _SamSafetyDetector
 {
   GObject parent_instance;
 
-  GPtrArray    *languages; /* Language* */
-  GPtrArray    *rules;     /* Rule* */
-  GPtrArray    *negatives; /* Negative* */
-  GHashTable   *keywords;  /* normalised keyword → itself */
-  GHashTable   *deletions; /* keyword minus one letter → keyword, "" when ambiguous */
-  GHashTable   *stopwords; /* normalised word → language bit mask */
-  GPtrArray    *parts;     /* GRegex*: the pieces composed rules are made of, each once */
-  GHashTable   *part_ids;  /* normalised pattern → index in parts + 1 */
+  GPtrArray  *languages; /* Language* */
+  GPtrArray  *rules;     /* Rule* */
+  GPtrArray  *negatives; /* Negative* */
+  GHashTable *keywords;  /* normalised keyword → itself */
+  GHashTable *deletions; /* keyword minus one letter → keyword, "" when ambiguous */
+  GHashTable *stopwords; /* normalised word → language bit mask */
+  GPtrArray  *parts;     /* GRegex*: the pieces composed rules are made of, each once */
+  GHashTable
+      *concept_words; /* first word of a concept entry ("umbring*") → GPtrArray of ConceptEntry* */
+  GHashTable   *part_ids; /* normalised pattern → index in parts + 1 */
   GStrvBuilder *codes_builder;
   char        **codes;
   gboolean      finished;
@@ -152,6 +172,9 @@ language_free (gpointer data)
 {
   Language *language = data;
 
+  for (guint i = 0; i < language->concepts->len; i++)
+    g_regex_unref (g_array_index (language->concepts, Concept, i).regex);
+  g_array_unref (language->concepts);
   g_ptr_array_unref (language->rules);
   g_ptr_array_unref (language->composed);
   for (guint i = 0; i < language->blocks->len; i++)
@@ -176,6 +199,7 @@ sam_safety_detector_finalize (GObject *object)
   g_hash_table_unref (self->stopwords);
   g_ptr_array_unref (self->parts);
   g_hash_table_unref (self->part_ids);
+  g_hash_table_unref (self->concept_words);
   g_clear_pointer (&self->codes_builder, g_strv_builder_unref);
   g_strfreev (self->codes);
   g_clear_pointer (&self->model, sam_safety_model_free);
@@ -202,6 +226,8 @@ sam_safety_detector_init (SamSafetyDetector *self)
   self->stopwords = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
   self->part_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->concept_words =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->codes_builder = g_strv_builder_new ();
 }
 
@@ -754,6 +780,57 @@ compile_parts (SamSafetyDetector *self,
   return g_steal_pointer (&parts);
 }
 
+static void
+concept_entry_free (gpointer data)
+{
+  ConceptEntry *entry = data;
+
+  g_strfreev (entry->rest);
+  g_free (entry);
+}
+
+/* Indexes a concept entry of plain words by its first word; FALSE for a pattern. */
+static gboolean
+add_concept_entry (SamSafetyDetector *self, Language *language, const char *name, const char *word)
+{
+  g_autofree char *normal = NULL;
+  g_auto (GStrv) words = NULL;
+  GPtrArray    *entries;
+  ConceptEntry *entry;
+  guint         n = 0;
+
+  for (const char *p = word; *p; p++)
+    if (strchr ("\\()[]{}?+|^$.", *p) != NULL || (*p == '*' && p[1] != '\0' && p[1] != ' '))
+      return FALSE;
+  normal = normalize_pattern (word);
+  /* Hyphens and other signs are spaces in the text. */
+  for (char *p = normal; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '*' && (guchar) *p < 0x80)
+      *p = ' ';
+  words = g_strsplit (g_strstrip (normal), " ", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    if (*words[i] != '\0')
+      words[n++] = words[i];
+    else
+      g_free (words[i]);
+  words[n] = NULL;
+  if (n == 0)
+    return TRUE;
+
+  entry = g_new0 (ConceptEntry, 1);
+  entry->name = name;
+  entry->bit = language->bit;
+  entry->rest = g_strdupv (words + 1);
+  entries = g_hash_table_lookup (self->concept_words, words[0]);
+  if (entries == NULL)
+    {
+      entries = g_ptr_array_new_with_free_func (concept_entry_free);
+      g_hash_table_insert (self->concept_words, g_strdup (words[0]), entries);
+    }
+  g_ptr_array_add (entries, entry);
+  return TRUE;
+}
+
 static Language *
 find_language (SamSafetyDetector *self, const char *code)
 {
@@ -835,6 +912,7 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
     {
       language = g_new0 (Language, 1);
       language->code = code;
+      language->concepts = g_array_new (FALSE, FALSE, sizeof (Concept));
       language->rules = g_ptr_array_new ();
       language->composed = g_ptr_array_new ();
       language->groups = g_array_new (FALSE, TRUE, sizeof (Group));
@@ -884,6 +962,31 @@ sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *json, GError
             }
           pattern = concept_to_pattern (words);
           json_object_set_string_member (macros, l->data, pattern);
+        }
+
+      /* Each concept on its own, once every concept it may refer to is known. */
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          JsonArray *words = json_node_get_array (json_object_get_member (concepts, l->data));
+          g_autoptr (JsonArray) patterns = json_array_new ();
+          Concept concept = { g_intern_string (l->data), NULL };
+
+          for (guint i = 0; i < json_array_get_length (words); i++)
+            {
+              const char *word = json_array_get_string_element (words, i);
+
+              if (word != NULL && !add_concept_entry (self, language, concept.name, word))
+                json_array_add_string_element (patterns, word);
+            }
+          if (json_array_get_length (patterns) > 0)
+            {
+              g_autofree char *source = concept_to_pattern (patterns);
+
+              concept.regex = compile_pattern (macros, source, code, l->data, error);
+              if (concept.regex == NULL)
+                return FALSE;
+              g_array_append_val (language->concepts, concept);
+            }
         }
     }
 
@@ -1122,6 +1225,8 @@ compare_names (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+static void find_concepts (GPtrArray *words, GPtrArray *concepts, gpointer user_data);
+
 /**
  * sam_safety_detector_new_builtin:
  *
@@ -1158,6 +1263,8 @@ sam_safety_detector_new_builtin (GError **error)
   self->model = sam_safety_model_new_builtin (error);
   if (self->model == NULL)
     return NULL;
+  /* The detector owns the model, so it outlives every call. */
+  sam_safety_model_set_concept_func (self->model, find_concepts, self);
   return g_steal_pointer (&self);
 }
 
@@ -1615,6 +1722,273 @@ analyse (SamSafetyDetector *detector, const char *normal)
   if (result.confidence >= SAM_SAFETY_THRESHOLD - 1e-9)
     result.kind = best->kind;
   return result;
+}
+
+/* Concept features for the learned stage */
+
+/* Matches of one concept kept per sentence, and of all concepts. */
+#define CONCEPT_MATCHES     4
+#define MAX_CONCEPT_MATCHES 96
+
+/* Two concepts at most this many characters apart make a pair feature ("want" … "die"). */
+#define CONCEPT_PAIR_REACH 40
+
+typedef struct
+{
+  const char *name;
+  int         start;
+  int         end;
+} ConceptMatch;
+
+static guint32
+hash_string (guint32 hash, const char *text)
+{
+  for (const char *p = text; *p; p++)
+    hash = (hash ^ (guint8) *p) * 16777619u;
+  return hash;
+}
+
+/* A concept feature: "k" and a concept's name, or "p", two names in order and "+" between. */
+static void
+concept_key (GArray *hashes, GPtrArray *names, const char *first, const char *second)
+{
+  guint32 hash = hash_string (2166136261u, second == NULL ? "k" : "p");
+
+  hash = hash_string (hash, first);
+  if (second != NULL)
+    hash = hash_string (hash_string (hash, "+"), second);
+  g_array_append_val (hashes, hash);
+  if (names != NULL)
+    g_ptr_array_add (names, second == NULL ? g_strconcat ("k", first, NULL)
+                                           : g_strconcat ("p", first, "+", second, NULL));
+}
+
+static gboolean
+word_matches (const char *pattern, const char *word, gsize length)
+{
+  gsize n = strlen (pattern);
+
+  if (n > 0 && pattern[n - 1] == '*')
+    return length >= n - 1 && strncmp (pattern, word, n - 1) == 0;
+  return length == n && strncmp (pattern, word, n) == 0;
+}
+
+static void
+add_concept_match (ConceptMatch *matches, guint *n, const char *name, int start, int end)
+{
+  for (guint k = 0; k < *n; k++)
+    if (matches[k].name == name && matches[k].start == start && matches[k].end == end)
+      return;
+  if (*n < MAX_CONCEPT_MATCHES)
+    matches[(*n)++] = (ConceptMatch){ name, start, end };
+}
+
+/* The entries listed under KEY (a word, or a prefix and "*") that start at word W. */
+static void
+match_entries (SamSafetyDetector *self,
+               guint              languages,
+               const char        *key,
+               const int         *starts,
+               const int         *ends,
+               guint              n_words,
+               guint              w,
+               const char        *text,
+               ConceptMatch      *matches,
+               guint             *n)
+{
+  GPtrArray *entries = g_hash_table_lookup (self->concept_words, key);
+
+  for (guint e = 0; entries != NULL && e < entries->len; e++)
+    {
+      const ConceptEntry *entry = g_ptr_array_index (entries, e);
+      guint               k = 0;
+
+      if ((entry->bit & languages) == 0)
+        continue;
+      while (entry->rest[k] != NULL && w + 1 + k < n_words &&
+             word_matches (entry->rest[k], text + starts[w + 1 + k],
+                           ends[w + 1 + k] - starts[w + 1 + k]))
+        k++;
+      if (entry->rest[k] == NULL)
+        add_concept_match (matches, n, entry->name, starts[w], ends[w + k]);
+    }
+}
+
+static void
+sentence_concepts (
+    SamSafetyDetector *self, guint languages, const char *text, GArray *hashes, GPtrArray *names)
+{
+  ConceptMatch     matches[MAX_CONCEPT_MATCHES];
+  guint            n = 0;
+  gsize            length = strlen (text);
+  g_autofree int  *starts = g_new (int, length / 2 + 2);
+  g_autofree int  *ends = g_new (int, length / 2 + 2);
+  g_autofree char *key = g_malloc (length + 2);
+  guint            n_words = 0;
+
+  for (gsize i = 0; i < length;)
+    {
+      while (i < length && text[i] == ' ')
+        i++;
+      if (i == length)
+        break;
+      starts[n_words] = i;
+      while (i < length && text[i] != ' ')
+        i++;
+      ends[n_words++] = i;
+    }
+
+  /* Words: each word as it is, and each of its beginnings followed by "*". */
+  for (guint w = 0; w < n_words; w++)
+    {
+      int size = ends[w] - starts[w];
+
+      memcpy (key, text + starts[w], size);
+      key[size] = '\0';
+      match_entries (self, languages, key, starts, ends, n_words, w, text, matches, &n);
+      for (int k = size; k >= 1; k--)
+        {
+          key[k] = '*';
+          key[k + 1] = '\0';
+          match_entries (self, languages, key, starts, ends, n_words, w, text, matches, &n);
+        }
+    }
+
+  /* Patterns. */
+  for (guint l = 0; l < self->languages->len; l++)
+    {
+      Language *language = g_ptr_array_index (self->languages, l);
+
+      if ((languages & language->bit) == 0)
+        continue;
+      for (guint c = 0; c < language->concepts->len; c++)
+        {
+          const Concept *concept = &g_array_index (language->concepts, Concept, c);
+          g_autoptr (GMatchInfo) info = NULL;
+          guint kept = 0;
+
+          g_regex_match (concept->regex, text, 0, &info);
+          while (g_match_info_matches (info) && kept < CONCEPT_MATCHES)
+            {
+              int start, end;
+
+              g_match_info_fetch_pos (info, 0, &start, &end);
+              add_concept_match (matches, &n, concept->name, start, end);
+              kept++;
+              g_match_info_next (info, NULL);
+            }
+        }
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gboolean seen = FALSE;
+
+      for (guint k = 0; k < i && !seen; k++)
+        seen = matches[k].name == matches[i].name;
+      if (!seen)
+        concept_key (hashes, names, matches[i].name, NULL);
+    }
+  for (guint i = 0; i < n; i++)
+    for (guint k = i + 1; k < n; k++)
+      {
+        const ConceptMatch *a = &matches[i], *b = &matches[k];
+        int                 gap = MAX (a->start, b->start) - MIN (a->end, b->end);
+
+        if (a->name == b->name || gap > CONCEPT_PAIR_REACH)
+          continue;
+        if (strcmp (a->name, b->name) > 0)
+          {
+            const ConceptMatch *t = a;
+
+            a = b;
+            b = t;
+          }
+        concept_key (hashes, names, a->name, b->name);
+      }
+}
+
+/**
+ * sam_safety_detector_get_concepts:
+ * @words: a message's sentences as sam_safety_model_split_words() returns them
+ * @names: (out) (optional) (transfer full): for each sentence, a #GPtrArray of the features'
+ *   names ("kDESIRE", "pDEATH+DESIRE"), in the order of their hashes
+ *
+ * The concept features the learned stage reads: for each sentence, every concept of the
+ * message's languages that occurs in it, and every two concepts that occur close together,
+ * named the same in every language so that what is learned in one serves the others.
+ *
+ * Returns: (transfer full): one #GArray of guint32 hashes per sentence.
+ */
+GPtrArray *
+sam_safety_detector_get_concepts (SamSafetyDetector *self, GPtrArray *words, GPtrArray **names)
+{
+  GPtrArray *concepts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autoptr (GString) message = g_string_new (NULL);
+  g_autoptr (GString) sentence = g_string_new (NULL);
+  guint languages;
+
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), concepts);
+  g_return_val_if_fail (self->finished, concepts);
+
+  if (names != NULL)
+    *names = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+
+      if (word != NULL)
+        g_string_append_printf (message, "%s%s", message->len > 0 ? " " : "", word);
+    }
+  languages = language_mask (self, message->str);
+
+  for (guint i = 0; i < words->len; i++)
+    {
+      const char      *word = g_ptr_array_index (words, i);
+      g_autofree char *corrected = NULL;
+      GArray          *hashes;
+      GPtrArray       *sentence_names = NULL;
+
+      if (word != NULL)
+        {
+          g_string_append_printf (sentence, "%s%s", sentence->len > 0 ? " " : "", word);
+          continue;
+        }
+      corrected = correct_typos (self, sentence->str);
+      hashes = g_array_new (FALSE, FALSE, sizeof (guint32));
+      if (names != NULL)
+        sentence_names = g_ptr_array_new_with_free_func (g_free);
+      sentence_concepts (self, languages, corrected, hashes, sentence_names);
+      g_ptr_array_add (concepts, hashes);
+      if (names != NULL)
+        g_ptr_array_add (*names, sentence_names);
+      g_string_truncate (sentence, 0);
+    }
+  return concepts;
+}
+
+static void
+find_concepts (GPtrArray *words, GPtrArray *concepts, gpointer user_data)
+{
+  g_autoptr (GPtrArray) found = sam_safety_detector_get_concepts (user_data, words, NULL);
+
+  for (guint i = 0; i < found->len; i++)
+    g_ptr_array_add (concepts, g_array_ref (g_ptr_array_index (found, i)));
+}
+
+/**
+ * sam_safety_detector_get_model:
+ *
+ * Returns: (transfer none) (nullable): the learned second stage, reading this detector's
+ *   concepts; %NULL for a detector not built in.
+ */
+SamSafetyModel *
+sam_safety_detector_get_model (SamSafetyDetector *self)
+{
+  g_return_val_if_fail (SAM_IS_SAFETY_DETECTOR (self), NULL);
+
+  return self->model;
 }
 
 /**

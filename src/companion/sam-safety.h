@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "sam-safety-model.h"
+
 G_BEGIN_DECLS
 
 /* What a message shows, most severe last but one: a plan is the most urgent. */
@@ -48,6 +50,10 @@ gboolean sam_safety_detector_load_language (SamSafetyDetector *self, GBytes *jso
 gboolean sam_safety_detector_finish_loading (SamSafetyDetector *self, GError **error);
 const char *const *sam_safety_detector_get_languages (SamSafetyDetector *self);
 guint              sam_safety_detector_get_n_rules (SamSafetyDetector *self);
+
+GPtrArray *
+sam_safety_detector_get_concepts (SamSafetyDetector *self, GPtrArray *words, GPtrArray **names);
+SamSafetyModel *sam_safety_detector_get_model (SamSafetyDetector *self);
 
 SamSafetyResult sam_safety_check (SamSafetyDetector *detector, const char *text);
 gboolean        sam_safety_result_is_crisis (const SamSafetyResult *result);
