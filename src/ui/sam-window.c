@@ -56,7 +56,8 @@ struct _SamWindow
   GtkWidget         *new_conversation_button;
   GtkWidget         *search_button;
   GtkWidget         *back_button;
-  AdwStatusPage     *welcome_page;
+  GtkWidget         *welcome_page;
+  GtkWidget         *welcome_description;
   AdwStatusPage     *error_page;
   /* Built when first needed, after the first frame: see ensure_chat_view(). */
   SamChatView *chat_view;
@@ -862,6 +863,7 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_description);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, error_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
