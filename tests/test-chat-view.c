@@ -567,7 +567,8 @@ test_markdown_view_streaming_keeps_blocks (void)
 {
   g_autoptr (GtkWidget) view = g_object_ref_sink (sam_markdown_view_new ());
   g_autoptr (GString) text = g_string_new ("# Title\n\nA finished paragraph.\n\nThe one being");
-  guint rendered;
+  GtkWidget *tail;
+  guint      rendered;
 
   sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
   rendered = sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view));
@@ -581,10 +582,17 @@ test_markdown_view_streaming_keeps_blocks (void)
     }
   g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered);
 
-  /* A finished paragraph is built once more as a finished block; the earlier ones stay. */
+  /* A finished paragraph keeps the widget that showed it while it was written, and the
+   * earlier blocks stay: only the next paragraph builds a widget. */
+  tail = gtk_widget_get_last_child (view);
   g_string_append (text, ".\n\nNext");
   sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
-  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered + 2);
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered + 1);
+  g_assert_true (gtk_widget_get_prev_sibling (gtk_widget_get_last_child (view)) == tail);
+  g_assert_true (g_str_has_prefix (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (tail)),
+                                   "The one being written written"));
+  g_assert_true (
+      g_str_has_suffix (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (tail)), "written."));
   g_assert_cmpstr (sam_markdown_view_get_text (SAM_MARKDOWN_VIEW (view)), ==, text->str);
 }
 

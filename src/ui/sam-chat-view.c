@@ -37,10 +37,13 @@ struct _SamChatView
   GPtrArray         *bound_items;
 
   gboolean sticky;
-  gulong   scroll_handler_id;
-  guint    reminder_timeout_id;
-  gboolean scrolling;
-  guint    draft_timeout_id;
+  gboolean scroll_pending;
+  /* The frame clock's layout signal, connected while realized. */
+  GdkFrameClock *frame_clock;
+  gulong         layout_handler_id;
+  guint          reminder_timeout_id;
+  gboolean       scrolling;
+  guint          draft_timeout_id;
 
   /* Template widgets */
   GtkWidget         *main_box;
@@ -126,22 +129,31 @@ get_vadjustment (SamChatView *self)
   return gtk_scrolled_window_get_vadjustment (self->scroller);
 }
 
+/* Runs in every layout of the window, after the window has allocated its widgets: the list
+ * knows the real end by then. Setting the value here makes the list lay itself out again in
+ * the same frame, before it is painted, so a frame is painted once and at the end; scrolling
+ * after the paint would paint every frame twice. */
 static void
-scroll_to_bottom_after_paint_cb (GdkFrameClock *frame_clock, SamChatView *self)
+frame_clock_layout_cb (GdkFrameClock *frame_clock, SamChatView *self)
 {
   GtkAdjustment *adjustment = get_vadjustment (self);
+  double         end;
 
-  g_clear_signal_handler (&self->scroll_handler_id, frame_clock);
+  if (!self->scroll_pending)
+    return;
 
-  /* After layout the adjustment knows the real end. The list only estimates the height of
-   * rows it has not measured, so the end may still move: the adjustment's changed signal
-   * brings us here again until it holds. */
+  self->scroll_pending = FALSE;
   if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) == 0)
     return;
 
+  /* The list only estimates the height of rows it has not measured, so the end may still
+   * move: the adjustment's changed signal brings us here again until it holds. */
+  end = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+  if (gtk_adjustment_get_value (adjustment) == end)
+    return;
+
   self->scrolling = TRUE;
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
-                                            gtk_adjustment_get_page_size (adjustment));
+  gtk_adjustment_set_value (adjustment, end);
   self->scrolling = FALSE;
 }
 
@@ -151,12 +163,11 @@ scroll_to_bottom (SamChatView *self)
 {
   GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
-  if (frame_clock == NULL || self->scroll_handler_id != 0)
+  if (frame_clock == NULL)
     return;
 
-  self->scroll_handler_id = g_signal_connect_object (
-      frame_clock, "after-paint", G_CALLBACK (scroll_to_bottom_after_paint_cb), self, 0);
-  gdk_frame_clock_request_phase (frame_clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+  self->scroll_pending = TRUE;
+  gdk_frame_clock_request_phase (frame_clock, GDK_FRAME_CLOCK_PHASE_LAYOUT);
 }
 
 static void
@@ -515,6 +526,32 @@ text_view_key_pressed_cb (SamChatView           *self,
 }
 
 static void
+sam_chat_view_realize (GtkWidget *widget)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+
+  GTK_WIDGET_CLASS (sam_chat_view_parent_class)->realize (widget);
+
+  /* Connected after the surface's own handler, which lays the window out. */
+  self->frame_clock = g_object_ref (gtk_widget_get_frame_clock (widget));
+  self->layout_handler_id =
+      g_signal_connect (self->frame_clock, "layout", G_CALLBACK (frame_clock_layout_cb), self);
+  if (self->sticky)
+    scroll_to_bottom (self);
+}
+
+static void
+sam_chat_view_unrealize (GtkWidget *widget)
+{
+  SamChatView *self = SAM_CHAT_VIEW (widget);
+
+  g_clear_signal_handler (&self->layout_handler_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+
+  GTK_WIDGET_CLASS (sam_chat_view_parent_class)->unrealize (widget);
+}
+
+static void
 sam_chat_view_dispose (GObject *object)
 {
   SamChatView *self = SAM_CHAT_VIEW (object);
@@ -569,6 +606,9 @@ sam_chat_view_class_init (SamChatViewClass *klass)
   object_class->dispose = sam_chat_view_dispose;
   object_class->get_property = sam_chat_view_get_property;
   object_class->set_property = sam_chat_view_set_property;
+
+  widget_class->realize = sam_chat_view_realize;
+  widget_class->unrealize = sam_chat_view_unrealize;
 
   properties[PROP_CHAT] =
       g_param_spec_object ("chat", NULL, NULL, SAM_TYPE_CHAT,

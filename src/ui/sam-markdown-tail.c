@@ -19,6 +19,7 @@ struct _SamMarkdownTail
   GtkWidget parent_instance;
 
   PangoLayout *layout;
+  char        *markup;
   /* The width the layout is laid out for, in pixels; -1 for none. */
   int width;
 };
@@ -104,6 +105,7 @@ sam_markdown_tail_dispose (GObject *object)
   SamMarkdownTail *self = SAM_MARKDOWN_TAIL (object);
 
   g_clear_object (&self->layout);
+  g_clear_pointer (&self->markup, g_free);
 
   G_OBJECT_CLASS (sam_markdown_tail_parent_class)->dispose (object);
 }
@@ -146,7 +148,16 @@ sam_markdown_tail_set_markup (SamMarkdownTail *self, const char *markup)
 {
   g_return_if_fail (SAM_IS_MARKDOWN_TAIL (self));
 
-  pango_layout_set_markup (self->layout, markup ? markup : "", -1);
+  if (markup == NULL)
+    markup = "";
+
+  /* The same text again, as when the block is finished: nothing to lay out. */
+  if (g_strcmp0 (self->markup, markup) == 0)
+    return;
+
+  g_free (self->markup);
+  self->markup = g_strdup (markup);
+  pango_layout_set_markup (self->layout, markup, -1);
   self->width = -2;
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   pango_layout_get_text (self->layout), -1);

@@ -32,6 +32,13 @@ struct _SamMarkdownView
   /* Counts widgets built, so tests can see that earlier blocks are not rendered again. */
   guint    n_rendered;
   gboolean streaming;
+
+  /* The width last allocated, for measuring the height at an unknown width. */
+  int width;
+  /* The vertical adjustment of the scrollable we are in, while mapped; whether the last
+   * snapshot left out blocks outside of what it shows. */
+  GtkAdjustment *vadjustment;
+  gboolean       culled;
 };
 
 G_DEFINE_FINAL_TYPE (SamMarkdownView, sam_markdown_view, GTK_TYPE_WIDGET)
@@ -184,21 +191,6 @@ clear (SamMarkdownView *self)
   remove_tail (self);
 }
 
-static void
-render_blocks (SamMarkdownView *self, GPtrArray *blocks)
-{
-  for (guint i = 0; i < blocks->len; i++)
-    {
-      SamMarkdownBlock *block = g_ptr_array_index (blocks, i);
-      GtkWidget        *widget = create_block_widget (block);
-
-      g_object_set_data (G_OBJECT (widget), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
-      gtk_widget_insert_before (widget, GTK_WIDGET (self), NULL);
-    }
-
-  self->n_rendered += blocks->len;
-}
-
 static gboolean
 is_text_block (SamMarkdownBlock *block)
 {
@@ -206,49 +198,75 @@ is_text_block (SamMarkdownBlock *block)
          block->kind == SAM_MARKDOWN_BLOCK_QUOTE;
 }
 
-static void
-render_range (SamMarkdownView *self, gsize start, gsize end)
+/* While a reply streams, paragraphs, lists and quotes are shown by SamMarkdownTail, which lays
+ * its text out once for its width; a label would lay it out four times over to work out its
+ * size, several milliseconds for a long paragraph. The finished reply is shown by labels. */
+static GtkWidget *
+create_streaming_block_widget (SamMarkdownBlock *block)
 {
-  g_autoptr (GPtrArray) blocks = sam_markdown_parse (self->text->str + start, end - start);
+  GtkWidget *tail;
 
-  render_blocks (self, blocks);
-}
-
-/* Renders the block being written. Most of the time it is one paragraph that was a paragraph
- * a moment ago too: then it only gets new markup, and no widget is built. A paragraph, list or
- * quote being written is shown by a SamMarkdownTail, which lays its text out once per change
- * where a label would do it several times. */
-static void
-render_tail (SamMarkdownView *self)
-{
-  g_autoptr (GPtrArray) blocks =
-      sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
-  GtkWidget *tail = self->last_stable_child ? gtk_widget_get_next_sibling (self->last_stable_child)
-                                            : gtk_widget_get_first_child (GTK_WIDGET (self));
-  SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
-
-  if (block != NULL && is_text_block (block) && tail != NULL &&
-      gtk_widget_get_next_sibling (tail) == NULL && SAM_IS_MARKDOWN_TAIL (tail) &&
-      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) == block->kind + 1)
-    {
-      sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), block->markup);
-      return;
-    }
-
-  remove_tail (self);
-  if (block == NULL || !is_text_block (block))
-    {
-      render_blocks (self, blocks);
-      return;
-    }
+  if (!is_text_block (block))
+    return create_block_widget (block);
 
   tail = sam_markdown_tail_new ();
   sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), block->markup);
   if (block->kind == SAM_MARKDOWN_BLOCK_QUOTE)
     gtk_widget_add_css_class (tail, "sam-quote");
-  g_object_set_data (G_OBJECT (tail), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
-  gtk_widget_insert_before (tail, GTK_WIDGET (self), NULL);
-  self->n_rendered++;
+  return tail;
+}
+
+/* Appends widgets for @blocks from the one at @first on. */
+static void
+render_blocks (SamMarkdownView *self, GPtrArray *blocks, guint first)
+{
+  for (guint i = first; i < blocks->len; i++)
+    {
+      SamMarkdownBlock *block = g_ptr_array_index (blocks, i);
+      GtkWidget        *widget =
+          self->streaming ? create_streaming_block_widget (block) : create_block_widget (block);
+
+      g_object_set_data (G_OBJECT (widget), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
+      gtk_widget_insert_before (widget, GTK_WIDGET (self), NULL);
+      self->n_rendered++;
+    }
+}
+
+/* The widgets after the finished blocks: the block being written. */
+static GtkWidget *
+get_tail (SamMarkdownView *self)
+{
+  return self->last_stable_child ? gtk_widget_get_next_sibling (self->last_stable_child)
+                                 : gtk_widget_get_first_child (GTK_WIDGET (self));
+}
+
+/* Shows @blocks in place of the tail. The usual case is one paragraph shown by the tail a
+ * moment ago: it only gets new markup, and no widget is built. */
+static void
+replace_tail (SamMarkdownView *self, GPtrArray *blocks)
+{
+  GtkWidget        *tail = get_tail (self);
+  SamMarkdownBlock *first = blocks->len > 0 ? g_ptr_array_index (blocks, 0) : NULL;
+
+  if (first != NULL && is_text_block (first) && tail != NULL && SAM_IS_MARKDOWN_TAIL (tail) &&
+      gtk_widget_get_next_sibling (tail) == NULL &&
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) == first->kind + 1)
+    {
+      sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), first->markup);
+      render_blocks (self, blocks, 1);
+      return;
+    }
+
+  remove_tail (self);
+  render_blocks (self, blocks, 0);
+}
+
+static void
+render_range (SamMarkdownView *self, gsize start, gsize end)
+{
+  g_autoptr (GPtrArray) blocks = sam_markdown_parse (self->text->str + start, end - start);
+
+  render_blocks (self, blocks, 0);
 }
 
 static gboolean
@@ -278,9 +296,16 @@ sam_markdown_view_measure (GtkWidget     *widget,
                            int           *minimum_baseline,
                            int           *natural_baseline)
 {
-  guint n_children = 0;
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+  guint            n_children = 0;
 
   *minimum = *natural = 0;
+
+  /* The height at an unknown width, asked each time the window works out its size, is the
+   * height at the width we have: measuring wrapped text at no width lays each paragraph out
+   * again as one long line, and the block being written twice per update. */
+  if (orientation == GTK_ORIENTATION_VERTICAL && for_size < 0 && self->width > 0)
+    for_size = self->width;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -318,7 +343,10 @@ sam_markdown_view_measure (GtkWidget     *widget,
 static void
 sam_markdown_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
 {
-  int y = 0;
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+  int              y = 0;
+
+  self->width = width;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -333,6 +361,87 @@ sam_markdown_view_size_allocate (GtkWidget *widget, int width, int height, int b
       gtk_widget_size_allocate (child, &(GtkAllocation){ 0, y, width, child_nat }, -1);
       y += child_nat + BLOCK_SPACING;
     }
+}
+
+/* What the scrollable we are in shows, in our coordinates; FALSE when not in one. */
+static gboolean
+get_visible_rect (SamMarkdownView *self, graphene_rect_t *visible)
+{
+  GtkWidget *scrollable;
+
+  if (self->vadjustment == NULL)
+    return FALSE;
+
+  scrollable = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLABLE);
+  return scrollable != NULL && gtk_widget_compute_bounds (scrollable, GTK_WIDGET (self), visible);
+}
+
+/* A long reply is one row of the list, taller than the window: only the blocks on screen are
+ * drawn, so drawing a frame costs the same at any length of the reply. */
+static void
+sam_markdown_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+  graphene_rect_t  visible;
+  gboolean         cull = get_visible_rect (self, &visible);
+
+  self->culled = FALSE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      graphene_rect_t bounds;
+
+      if (cull && gtk_widget_compute_bounds (child, widget, &bounds) &&
+          !graphene_rect_intersection (&bounds, &visible, NULL))
+        {
+          self->culled = TRUE;
+          continue;
+        }
+
+      gtk_widget_snapshot_child (widget, child, snapshot);
+    }
+}
+
+/* The blocks drawn depend on where the list is scrolled to. */
+static void
+vadjustment_changed_cb (SamMarkdownView *self)
+{
+  if (self->culled)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+sam_markdown_view_map (GtkWidget *widget)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+  GtkWidget       *scrollable;
+
+  GTK_WIDGET_CLASS (sam_markdown_view_parent_class)->map (widget);
+
+  scrollable = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLABLE);
+  if (scrollable == NULL)
+    return;
+
+  g_set_object (&self->vadjustment, gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (scrollable)));
+  if (self->vadjustment == NULL)
+    return;
+
+  g_signal_connect_object (self->vadjustment, "value-changed", G_CALLBACK (vadjustment_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->vadjustment, "changed", G_CALLBACK (vadjustment_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+static void
+sam_markdown_view_unmap (GtkWidget *widget)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
+
+  GTK_WIDGET_CLASS (sam_markdown_view_parent_class)->unmap (widget);
 }
 
 static void
@@ -367,6 +476,9 @@ sam_markdown_view_class_init (SamMarkdownViewClass *klass)
   widget_class->get_request_mode = sam_markdown_view_get_request_mode;
   widget_class->measure = sam_markdown_view_measure;
   widget_class->size_allocate = sam_markdown_view_size_allocate;
+  widget_class->snapshot = sam_markdown_view_snapshot;
+  widget_class->map = sam_markdown_view_map;
+  widget_class->unmap = sam_markdown_view_unmap;
   gtk_widget_class_set_css_name (widget_class, "markdown");
 }
 
@@ -427,6 +539,7 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
 void
 sam_markdown_view_stream (SamMarkdownView *self, const char *text)
 {
+  g_autoptr (GPtrArray) blocks = NULL;
   gsize stable_end;
 
   g_return_if_fail (SAM_IS_MARKDOWN_VIEW (self));
@@ -446,14 +559,19 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
   stable_end = sam_markdown_stable_end (self->text->str, self->text->len, self->stable_end);
   if (stable_end > self->stable_end)
     {
-      /* Blocks just finished replace the tail that showed them while they were written. */
-      remove_tail (self);
-      render_range (self, self->stable_end, stable_end);
+      /* Blocks just finished take the place of the tail that showed them being written. */
+      g_autoptr (GPtrArray) finished =
+          sam_markdown_parse (self->text->str + self->stable_end, stable_end - self->stable_end);
+
+      replace_tail (self, finished);
       self->last_stable_child = gtk_widget_get_last_child (GTK_WIDGET (self));
       self->stable_end = stable_end;
     }
 
-  render_tail (self);
+  /* Then the block being written, parsed again: only it, however long the reply. */
+  blocks =
+      sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
+  replace_tail (self, blocks);
 }
 
 /* How many block widgets this view has built in its life. */

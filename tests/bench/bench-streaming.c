@@ -56,6 +56,118 @@ typedef struct
   GMainLoop     *loop;
 } Baseline;
 
+/* SAM_BENCH_TRACE=1: for each stall over 6 ms, print what the frame clock did in it (the end of
+ * each of its phases), to see where a stall goes. It does not change what is measured. */
+typedef struct
+{
+  gint64      time;
+  const char *what;
+} TraceEvent;
+
+static GArray *trace_events;
+
+static void
+trace (const char *what)
+{
+  TraceEvent event = { g_get_monotonic_time (), what };
+
+  if (trace_events != NULL)
+    g_array_append_val (trace_events, event);
+}
+
+static void
+trace_phase_cb (GdkFrameClock *frame_clock, gpointer what)
+{
+  trace (what);
+}
+
+static void
+trace_frame_clock (GdkFrameClock *frame_clock)
+{
+  static const char *phases[] = { "flush-events", "before-paint", "update",
+                                  "layout",       "paint",        "after-paint" };
+
+  if (g_getenv ("SAM_BENCH_TRACE") == NULL)
+    return;
+
+  trace_events = g_array_new (FALSE, FALSE, sizeof (TraceEvent));
+  for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
+    g_signal_connect_after (frame_clock, phases[i], G_CALLBACK (trace_phase_cb),
+                            (gpointer) phases[i]);
+}
+
+static void
+trace_report (void)
+{
+  gint64 last_tick = 0;
+
+  if (trace_events == NULL || trace_events->len == 0)
+    return;
+
+  g_print ("trace: streamed from %.6f to %.6f s (monotonic)\n",
+           g_array_index (trace_events, TraceEvent, 0).time / 1e6,
+           g_array_index (trace_events, TraceEvent, trace_events->len - 1).time / 1e6);
+
+  for (guint i = 0; i < trace_events->len; i++)
+    {
+      TraceEvent *event = &g_array_index (trace_events, TraceEvent, i);
+
+      if (g_str_equal (event->what, "tick"))
+        {
+          if (last_tick != 0 && event->time - last_tick > 6000)
+            {
+              g_print ("stall %.1f ms:", (event->time - last_tick) / 1000.0);
+              for (guint j = i; j > 0; j--)
+                {
+                  TraceEvent *e = &g_array_index (trace_events, TraceEvent, j - 1);
+
+                  if (g_str_equal (e->what, "tick"))
+                    break;
+                  g_print (" %s@%.1f", e->what, (e->time - last_tick) / 1000.0);
+                }
+              g_print ("\n");
+            }
+          last_tick = event->time;
+        }
+    }
+
+  /* Mean and longest time of each phase of the frames drawn, per 2,000 tokens. */
+  {
+    static const char *phases[] = { "update", "layout", "paint", "after-paint" };
+    double             sum[10][4] = { { 0 } }, max[10][4] = { { 0 } };
+    guint              n_frames[10] = { 0 }, tick = 0;
+    gint64             previous = 0;
+
+    for (guint i = 0; i < trace_events->len; i++)
+      {
+        TraceEvent *event = &g_array_index (trace_events, TraceEvent, i);
+        guint       bucket = MIN (tick / 2000, 9);
+
+        if (g_str_equal (event->what, "tick"))
+          tick++;
+        else if (g_str_equal (event->what, "before-paint"))
+          n_frames[bucket]++;
+        for (guint k = 0; k < G_N_ELEMENTS (phases); k++)
+          if (g_str_equal (event->what, phases[k]) && previous != 0)
+            {
+              double ms = (event->time - previous) / 1000.0;
+
+              sum[bucket][k] += ms;
+              max[bucket][k] = MAX (max[bucket][k], ms);
+            }
+        previous = event->time;
+      }
+    for (guint b = 0; b < 10; b++)
+      {
+        g_print ("tokens %5u: %4u frames;", b * 2000, n_frames[b]);
+        for (guint k = 0; k < G_N_ELEMENTS (phases); k++)
+          g_print (" %s %.2f (max %.1f)", phases[k], sum[b][k] / MAX (n_frames[b], 1), max[b][k]);
+        g_print ("\n");
+      }
+  }
+  g_clear_pointer (&trace_events, g_array_unref);
+}
+
 static const char *
 token_at (guint i)
 {
@@ -81,6 +193,7 @@ append_token_cb (gpointer data)
       g_array_append_val (bench->gaps, gap);
     }
   bench->last_tick = now;
+  trace ("tick");
 
   sam_message_append_content (bench->reply, token_at (bench->n_tokens), -1);
   if (++bench->n_tokens == N_TOKENS)
@@ -295,8 +408,10 @@ main (int argc, char *argv[])
   g_timeout_add_once (500, (GSourceOnceFunc) g_main_loop_quit, bench.loop);
   g_main_loop_run (bench.loop);
 
+  trace_frame_clock (gtk_widget_get_frame_clock (window));
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, append_token_cb, &bench, NULL);
   g_main_loop_run (bench.loop);
+  trace_report ();
 
   g_array_sort (bench.gaps, compare_gaps);
   p99 = g_array_index (bench.gaps, gint64, bench.gaps->len * 99 / 100);
