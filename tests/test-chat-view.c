@@ -435,6 +435,74 @@ test_chat_long_conversation (void)
   sam_test_ui_iterate (100);
 }
 
+/* A long reply streaming in keeps the end on screen, its earlier paragraphs above it, and its
+ * paragraphs drawn whole (the view draws only the blocks on screen). */
+static void
+test_chat_streaming_sticks_to_bottom (void)
+{
+  static const char *words[] = { "the ", "quiet ",  "morning ", "light ", "falls ",    "on ",
+                                 "a ",   "letter ", "you ",     "wrote ", "**long** ", "ago, ",
+                                 "and ", "`code` ", "feels ",   "near. " };
+  SamWindow         *window = open_window ();
+  g_autoptr (GError) error = NULL;
+  SamStore *store = sam_application_get_store (app, &error);
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autoptr (SamMessage) question = NULL;
+  g_autoptr (SamMessage) reply = NULL;
+  GtkWidget       *chat_view;
+  GtkAdjustment   *adjustment;
+  g_autofree char *png = NULL;
+
+  g_assert_no_error (error);
+  conversation =
+      sam_store_create_conversation (store, "A long reply", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_assert_no_error (error);
+  question = sam_store_append_message (store, conversation, SAM_MESSAGE_ROLE_USER,
+                                       "Write me something long.", &error);
+  g_assert_no_error (error);
+  reply = sam_store_begin_assistant_message (store, conversation, "test-model", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (sam_window_select_conversation (window, sam_conversation_get_id (conversation)));
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  chat_view = GTK_WIDGET (sam_window_get_chat_view (window));
+  adjustment = gtk_scrolled_window_get_vadjustment (
+      GTK_SCROLLED_WINDOW (template_child (chat_view, SAM_TYPE_CHAT_VIEW, "scroller")));
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      if (i % 120 == 119)
+        sam_message_append_content (reply, "\n\n", -1);
+      else if (i % 600 == 300)
+        sam_message_append_content (reply, "\n\n- an item\n- another item\n\n", -1);
+      else
+        sam_message_append_content (reply, words[i % G_N_ELEMENTS (words)], -1);
+      if (i % 50 == 0)
+        sam_test_ui_iterate (5);
+    }
+  sam_test_ui_iterate (200);
+
+  g_assert_cmpfloat (gtk_adjustment_get_upper (adjustment), >,
+                     3 * gtk_adjustment_get_page_size (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==,
+                     gtk_adjustment_get_upper (adjustment) -
+                         gtk_adjustment_get_page_size (adjustment));
+  g_assert_false (
+      gtk_widget_get_visible (template_child (chat_view, SAM_TYPE_CHAT_VIEW, "jump_button")));
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "streaming");
+
+  /* The end of the stream shows the finished reply, still at the end. */
+  g_assert_true (
+      sam_store_finish_message (store, reply, SAM_MESSAGE_STATE_COMPLETE, "stop", NULL, &error));
+  g_assert_no_error (error);
+  sam_test_ui_iterate (200);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==,
+                     gtk_adjustment_get_upper (adjustment) -
+                         gtk_adjustment_get_page_size (adjustment));
+  g_clear_pointer (&png, g_free);
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "streamed");
+}
+
 static void
 test_chat_many_conversations (void)
 {
@@ -665,6 +733,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chat/delete-and-undo", test_chat_delete_and_undo);
   g_test_add_func ("/ui/chat/search-opens-hit", test_chat_search_opens_hit);
   g_test_add_func ("/ui/chat/long-conversation", test_chat_long_conversation);
+  g_test_add_func ("/ui/chat/streaming-sticks-to-bottom", test_chat_streaming_sticks_to_bottom);
   g_test_add_func ("/ui/chat/many-conversations", test_chat_many_conversations);
   g_test_add_func ("/ui/chat/crisis-banner", test_chat_crisis_banner);
   g_test_add_func ("/ui/chat/reminders-and-minors", test_chat_reminders_and_minors);
