@@ -171,10 +171,15 @@ test_window_temporary_conversation (void)
 {
   SamWindow       *window = open_main_window ();
   GtkMenuButton   *menu_button = GTK_MENU_BUTTON (template_child (window, "primary_menu_button"));
-  GMenuModel      *menu = gtk_menu_button_get_menu_model (menu_button);
+  GMenuModel      *menu;
   SamConversation *conversation;
   gboolean         in_menu = FALSE;
 
+  /* The menu is built when it is first opened. */
+  gtk_menu_button_popup (menu_button);
+  menu = gtk_menu_button_get_menu_model (menu_button);
+  g_assert_nonnull (menu);
+  g_assert_nonnull (gtk_menu_button_get_popover (menu_button));
   for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
     {
       g_autoptr (GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
@@ -189,6 +194,7 @@ test_window_temporary_conversation (void)
         }
     }
   g_assert_true (in_menu);
+  gtk_menu_button_popdown (menu_button);
 
   g_assert_true (
       gtk_widget_activate_action (GTK_WIDGET (window), "win.new-temporary-conversation", NULL));

@@ -53,6 +53,8 @@ struct _SamWindow
   AdwWindowTitle    *content_title;
   GtkMenuButton     *primary_menu_button;
   GtkWidget         *conversation_menu_button;
+  GMenuModel        *primary_menu;
+  GMenuModel        *conversation_menu;
   GtkWidget         *new_conversation_button;
   GtkWidget         *search_button;
   GtkWidget         *back_button;
@@ -261,18 +263,41 @@ conversations_changed_cb (
   update_sidebar_page (self);
 }
 
+/* A page more of the sidebar when fewer than AHEAD pixels of it are left below what is shown,
+ * if there is more. */
 static void
-sidebar_scrolled_cb (SamWindow *self, GtkAdjustment *adjustment)
+extend_sidebar (SamWindow *self, GtkAdjustment *adjustment, double ahead)
 {
   double remaining = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_value (adjustment) -
                      gtk_adjustment_get_page_size (adjustment);
 
-  /* Near the end of what is shown: a page more, if there is more. */
-  if (remaining < gtk_adjustment_get_page_size (adjustment) && self->all_conversations != NULL &&
+  if (remaining < ahead && self->all_conversations != NULL &&
       gtk_slice_list_model_get_size (self->sidebar_window) <
           g_list_model_get_n_items (G_LIST_MODEL (self->all_conversations)))
     gtk_slice_list_model_set_size (
         self->sidebar_window, gtk_slice_list_model_get_size (self->sidebar_window) + SIDEBAR_PAGE);
+}
+
+/* Scrolling: the next page is there before it is reached. */
+static void
+sidebar_scrolled_cb (SamWindow *self, GtkAdjustment *adjustment)
+{
+  extend_sidebar (self, adjustment, gtk_adjustment_get_page_size (adjustment));
+}
+
+/* Sized or filled: a tall window shows no gap below the last row. Rows below it wait for the
+ * first scroll, so that the first frame builds only the rows on screen. */
+static void
+sidebar_changed_cb (SamWindow *self, GtkAdjustment *adjustment)
+{
+  extend_sidebar (self, adjustment, 0);
+}
+
+/* The menus are built when first opened, not with the window before its first frame. */
+static void
+create_menu_popup_cb (GtkMenuButton *button, gpointer menu)
+{
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
 static void
@@ -859,6 +884,8 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, conversation_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, primary_menu);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, conversation_menu);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, new_conversation_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, search_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, back_button);
@@ -901,6 +928,10 @@ sam_window_init (SamWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete", FALSE);
+  gtk_menu_button_set_create_popup_func (self->primary_menu_button, create_menu_popup_cb,
+                                         self->primary_menu, NULL);
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->conversation_menu_button),
+                                         create_menu_popup_cb, self->conversation_menu, NULL);
 
   self->sidebar_window = gtk_slice_list_model_new (NULL, 0, SIDEBAR_PAGE);
   self->conversations =
@@ -917,7 +948,7 @@ sam_window_init (SamWindow *self)
                            G_CONNECT_SWAPPED);
   /* A tall window may show more than a page: fill it. */
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->sidebar_scroller), "changed",
-                           G_CALLBACK (sidebar_scrolled_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (sidebar_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->conversation_list, "activate",
                            G_CALLBACK (conversation_activated_cb), self, G_CONNECT_SWAPPED);
 
