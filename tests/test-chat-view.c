@@ -435,6 +435,34 @@ test_chat_long_conversation (void)
   sam_test_ui_iterate (100);
 }
 
+static GtkWidget *
+find_last_markdown_view (GtkWidget *widget)
+{
+  GtkWidget *found = SAM_IS_MARKDOWN_VIEW (widget) ? widget : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *in_child = find_last_markdown_view (child);
+
+      if (in_child != NULL && gtk_widget_get_mapped (in_child))
+        found = in_child;
+    }
+
+  return found;
+}
+
+static gboolean
+markdown_shows_labels (gpointer data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (data); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (!GTK_IS_LABEL (child))
+      return FALSE;
+
+  return gtk_widget_get_first_child (data) != NULL;
+}
+
 /* A long reply streaming in keeps the end on screen, its earlier paragraphs above it, and its
  * paragraphs drawn whole (the view draws only the blocks on screen). */
 static void
@@ -451,6 +479,7 @@ test_chat_streaming_sticks_to_bottom (void)
   g_autoptr (SamMessage) reply = NULL;
   GtkWidget       *chat_view;
   GtkAdjustment   *adjustment;
+  GtkWidget       *markdown;
   g_autofree char *png = NULL;
 
   g_assert_no_error (error);
@@ -501,6 +530,14 @@ test_chat_streaming_sticks_to_bottom (void)
                          gtk_adjustment_get_page_size (adjustment));
   g_clear_pointer (&png, g_free);
   png = sam_test_ui_save_png (GTK_WIDGET (window), "streamed");
+
+  /* The finished reply's paragraphs become selectable labels, a few a frame. */
+  markdown = find_last_markdown_view (template_child (chat_view, SAM_TYPE_CHAT_VIEW, "list_view"));
+  g_assert_nonnull (markdown);
+  g_assert_true (sam_test_ui_wait_for (markdown_shows_labels, markdown, 5000));
+  for (GtkWidget *child = gtk_widget_get_first_child (markdown); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    g_assert_true (gtk_label_get_selectable (GTK_LABEL (child)));
 }
 
 static void

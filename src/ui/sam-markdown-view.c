@@ -20,6 +20,8 @@
 
 /* Space between blocks, in pixels. */
 #define BLOCK_SPACING 12
+/* Paragraphs of a finished stream turned into labels per frame. */
+#define TAILS_PER_FRAME 2
 
 struct _SamMarkdownView
 {
@@ -39,6 +41,8 @@ struct _SamMarkdownView
    * snapshot left out blocks outside of what it shows. */
   GtkAdjustment *vadjustment;
   gboolean       culled;
+  /* Turning the tails of a finished stream into labels, a few a frame. */
+  guint convert_tick_id;
 };
 
 G_DEFINE_FINAL_TYPE (SamMarkdownView, sam_markdown_view, GTK_TYPE_WIDGET)
@@ -142,6 +146,21 @@ create_table (SamMarkdownBlock *block)
   return grid;
 }
 
+/* A label for a block of its own, as wide as the view. The view never asks it for its width,
+ * but GTK does before asking for its height at a width: a wrapped label's minimum width is
+ * that of its text laid out at no width, one character a line with this wrap mode, which
+ * costs several milliseconds for a long paragraph. A minimum and natural width of a few
+ * characters makes that a layout of short lines; the label is still as wide as the view. */
+static GtkWidget *
+create_block_label (const char *markup, const char *css_class)
+{
+  GtkWidget *label = create_label (markup, css_class);
+
+  gtk_label_set_width_chars (GTK_LABEL (label), 10);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 10);
+  return label;
+}
+
 static GtkWidget *
 create_block_widget (SamMarkdownBlock *block)
 {
@@ -151,9 +170,9 @@ create_block_widget (SamMarkdownBlock *block)
   switch (block->kind)
     {
     case SAM_MARKDOWN_BLOCK_HEADING:
-      return create_label (block->markup, heading_classes[CLAMP (block->level, 1, 6) - 1]);
+      return create_block_label (block->markup, heading_classes[CLAMP (block->level, 1, 6) - 1]);
     case SAM_MARKDOWN_BLOCK_QUOTE:
-      return create_label (block->markup, "sam-quote");
+      return create_block_label (block->markup, "sam-quote");
     case SAM_MARKDOWN_BLOCK_CODE:
       return create_code_block (block);
     case SAM_MARKDOWN_BLOCK_TABLE:
@@ -163,8 +182,52 @@ create_block_widget (SamMarkdownBlock *block)
     case SAM_MARKDOWN_BLOCK_LIST:
     case SAM_MARKDOWN_BLOCK_PARAGRAPH:
     default:
-      return create_label (block->markup, NULL);
+      return create_block_label (block->markup, NULL);
     }
+}
+
+/* What a block widget shows, to tell whether it can show a block of the final text as it is. */
+static char *
+block_key (SamMarkdownBlock *block)
+{
+  switch (block->kind)
+    {
+    case SAM_MARKDOWN_BLOCK_CODE:
+      return g_strconcat (block->language ? block->language : "", "\n", block->code, NULL);
+    case SAM_MARKDOWN_BLOCK_TABLE:
+      return NULL;
+    case SAM_MARKDOWN_BLOCK_RULE:
+      return g_strdup ("");
+    case SAM_MARKDOWN_BLOCK_HEADING:
+      return g_strdup_printf ("%u\n%s", block->level, block->markup);
+    case SAM_MARKDOWN_BLOCK_PARAGRAPH:
+    case SAM_MARKDOWN_BLOCK_QUOTE:
+    case SAM_MARKDOWN_BLOCK_LIST:
+    default:
+      return g_strdup (block->markup);
+    }
+}
+
+static void
+set_block_data (GtkWidget *widget, SamMarkdownBlock *block)
+{
+  g_object_set_data (G_OBJECT (widget), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
+  g_object_set_data_full (G_OBJECT (widget), "sam-block-key", block_key (block), g_free);
+}
+
+static gboolean
+widget_shows_block (GtkWidget *widget, SamMarkdownBlock *block)
+{
+  const char      *key = g_object_get_data (G_OBJECT (widget), "sam-block-key");
+  g_autofree char *block_text = NULL;
+
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (widget), "sam-block-kind")) !=
+          block->kind + 1 ||
+      key == NULL)
+    return FALSE;
+
+  block_text = block_key (block);
+  return g_strcmp0 (key, block_text) == 0;
 }
 
 /* Removes the widgets after the finished blocks: the tail, or everything when none is finished. */
@@ -183,9 +246,13 @@ remove_tail (SamMarkdownView *self)
     }
 }
 
+static void     stop_converting (SamMarkdownView *self);
+static gboolean convert_one_tail (SamMarkdownView *self);
+
 static void
 clear (SamMarkdownView *self)
 {
+  stop_converting (self);
   self->stable_end = 0;
   self->last_stable_child = NULL;
   remove_tail (self);
@@ -226,7 +293,7 @@ render_blocks (SamMarkdownView *self, GPtrArray *blocks, guint first)
       GtkWidget        *widget =
           self->streaming ? create_streaming_block_widget (block) : create_block_widget (block);
 
-      g_object_set_data (G_OBJECT (widget), "sam-block-kind", GUINT_TO_POINTER (block->kind + 1));
+      set_block_data (widget, block);
       gtk_widget_insert_before (widget, GTK_WIDGET (self), NULL);
       self->n_rendered++;
     }
@@ -253,6 +320,7 @@ replace_tail (SamMarkdownView *self, GPtrArray *blocks)
       GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) == first->kind + 1)
     {
       sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), first->markup);
+      set_block_data (tail, first);
       render_blocks (self, blocks, 1);
       return;
     }
@@ -441,6 +509,14 @@ sam_markdown_view_unmap (GtkWidget *widget)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_clear_object (&self->vadjustment);
 
+  /* Not drawn any more: what is left to turn into labels is done at once. */
+  if (self->convert_tick_id != 0)
+    {
+      stop_converting (self);
+      while (convert_one_tail (self))
+        ;
+    }
+
   GTK_WIDGET_CLASS (sam_markdown_view_parent_class)->unmap (widget);
 }
 
@@ -502,6 +578,97 @@ sam_markdown_view_get_text (SamMarkdownView *self)
   return self->text->str;
 }
 
+/* Replaces one SamMarkdownTail, the one nearest the end, with a selectable label; FALSE when
+ * there is none left. */
+static gboolean
+convert_one_tail (SamMarkdownView *self)
+{
+  for (GtkWidget *child = gtk_widget_get_last_child (GTK_WIDGET (self)); child != NULL;
+       child = gtk_widget_get_prev_sibling (child))
+    {
+      GtkWidget *label;
+      guint      kind;
+
+      if (!SAM_IS_MARKDOWN_TAIL (child))
+        continue;
+
+      kind = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (child), "sam-block-kind")) - 1;
+      label = create_block_label (g_object_get_data (G_OBJECT (child), "sam-block-key"),
+                                  kind == SAM_MARKDOWN_BLOCK_QUOTE ? "sam-quote" : NULL);
+      g_object_set_data (G_OBJECT (label), "sam-block-kind", GUINT_TO_POINTER (kind + 1));
+      g_object_set_data_full (G_OBJECT (label), "sam-block-key",
+                              g_strdup (g_object_get_data (G_OBJECT (child), "sam-block-key")),
+                              g_free);
+      gtk_widget_insert_after (label, GTK_WIDGET (self), child);
+      gtk_widget_unparent (child);
+      self->n_rendered++;
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+stop_converting (SamMarkdownView *self)
+{
+  if (self->convert_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->convert_tick_id);
+  self->convert_tick_id = 0;
+}
+
+static gboolean
+convert_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
+{
+  SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
+
+  /* A label is laid out about three times to find its size, about a millisecond for a long
+   * paragraph: a few a frame leave the frame well within its time. */
+  for (guint i = 0; i < TAILS_PER_FRAME; i++)
+    if (!convert_one_tail (self))
+      {
+        self->convert_tick_id = 0;
+        return G_SOURCE_REMOVE;
+      }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* The stream has ended and self->text holds the whole reply. It is parsed once more, as a
+ * whole, and the widgets that already show its blocks are kept: only what comes out
+ * differently (a list split across blank lines, the last block) is built again. Paragraphs
+ * shown by SamMarkdownTail become selectable labels a few a frame, the last ones first, so
+ * that the end of a long reply does not stop the window for as long as it takes to build
+ * them all. */
+static void
+finish_stream (SamMarkdownView *self)
+{
+  g_autoptr (GPtrArray) blocks = sam_markdown_parse (self->text->str, self->text->len);
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+  guint      i = 0;
+
+  while (i < blocks->len && child != NULL &&
+         widget_shows_block (child, g_ptr_array_index (blocks, i)))
+    {
+      child = gtk_widget_get_next_sibling (child);
+      i++;
+    }
+
+  self->stable_end = 0;
+  self->last_stable_child =
+      child ? gtk_widget_get_prev_sibling (child) : gtk_widget_get_last_child (GTK_WIDGET (self));
+  remove_tail (self);
+  self->last_stable_child = NULL;
+  render_blocks (self, blocks, i);
+
+  stop_converting (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->convert_tick_id =
+        gtk_widget_add_tick_callback (GTK_WIDGET (self), convert_tick_cb, NULL, NULL);
+  else
+    while (convert_one_tail (self))
+      ;
+}
+
 /**
  * sam_markdown_view_set_text:
  * @self: a #SamMarkdownView
@@ -522,7 +689,13 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
     return;
 
   g_string_assign (self->text, text);
-  self->streaming = FALSE;
+  if (self->streaming)
+    {
+      self->streaming = FALSE;
+      finish_stream (self);
+      return;
+    }
+
   clear (self);
   render_range (self, 0, self->text->len);
 }
