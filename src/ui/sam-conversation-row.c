@@ -15,12 +15,11 @@ struct _SamConversationRow
 
   SamConversation *conversation;
   GBinding        *title_binding;
-  GBinding        *pinned_binding;
 
   GtkWidget *box;
   GtkLabel  *title_label;
   GtkLabel  *time_label;
-  GtkWidget *pin_image;
+  GtkWidget *pin_image; /* made when first needed: most conversations are not pinned */
 };
 
 G_DEFINE_FINAL_TYPE (SamConversationRow, sam_conversation_row, GTK_TYPE_WIDGET)
@@ -64,6 +63,25 @@ update_time (SamConversationRow *self)
       sam_format_relative_time (sam_conversation_get_updated (self->conversation) / G_USEC_PER_SEC);
 
   gtk_label_set_text (self->time_label, when);
+}
+
+static void
+update_pinned (SamConversationRow *self)
+{
+  gboolean pinned = sam_conversation_get_pinned (self->conversation);
+
+  if (pinned && self->pin_image == NULL)
+    {
+      self->pin_image = gtk_image_new_from_icon_name ("view-pin-symbolic");
+      gtk_widget_set_valign (self->pin_image, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (self->pin_image, _ ("Pinned"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->pin_image),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Pinned"), -1);
+      gtk_widget_add_css_class (self->pin_image, "dim-label");
+      gtk_box_append (GTK_BOX (self->box), self->pin_image);
+    }
+  if (self->pin_image != NULL)
+    gtk_widget_set_visible (self->pin_image, pinned);
 }
 
 static void
@@ -114,14 +132,6 @@ sam_conversation_row_init (SamConversationRow *self)
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->title_label));
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (self->time_label));
   gtk_box_append (GTK_BOX (self->box), labels);
-
-  self->pin_image = gtk_image_new_from_icon_name ("view-pin-symbolic");
-  gtk_widget_set_valign (self->pin_image, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (self->pin_image, _ ("Pinned"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->pin_image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _ ("Pinned"), -1);
-  gtk_widget_add_css_class (self->pin_image, "dim-label");
-  gtk_box_append (GTK_BOX (self->box), self->pin_image);
 }
 
 GtkWidget *
@@ -147,7 +157,6 @@ sam_conversation_row_set_conversation (SamConversationRow *self, SamConversation
     return;
 
   g_clear_pointer (&self->title_binding, g_binding_unbind);
-  g_clear_pointer (&self->pinned_binding, g_binding_unbind);
   if (self->conversation != NULL)
     g_signal_handlers_disconnect_by_data (self->conversation, self);
 
@@ -158,8 +167,9 @@ sam_conversation_row_set_conversation (SamConversationRow *self, SamConversation
 
   self->title_binding = g_object_bind_property (conversation, "title", self->title_label, "label",
                                                 G_BINDING_SYNC_CREATE);
-  self->pinned_binding = g_object_bind_property (conversation, "pinned", self->pin_image, "visible",
-                                                 G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (conversation, "notify::pinned", G_CALLBACK (update_pinned), self,
+                           G_CONNECT_SWAPPED);
+  update_pinned (self);
   g_signal_connect_object (conversation, "notify::updated", G_CALLBACK (update_time), self,
                            G_CONNECT_SWAPPED);
   update_time (self);

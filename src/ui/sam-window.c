@@ -61,6 +61,8 @@ struct _SamWindow
   GtkWidget         *welcome_page;
   GtkWidget         *welcome_description;
   AdwStatusPage     *error_page;
+  AdwStatusPage     *sidebar_empty_page;
+  AdwStatusPage     *no_results_page;
   /* Built when first needed, after the first frame: see ensure_chat_view(). */
   SamChatView *chat_view;
   guint        chat_view_idle_id;
@@ -83,6 +85,22 @@ show_error_toast (SamWindow *self, const GError *error)
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }
 
+/* The status pages shown instead of a list or a conversation get their icon and text when first
+ * shown: building them with the window costs before the first frame, for pages seldom seen. */
+static void
+fill_status_page (AdwStatusPage *page,
+                  const char    *icon_name,
+                  const char    *title,
+                  const char    *description)
+{
+  if (adw_status_page_get_icon_name (page) != NULL)
+    return;
+  adw_status_page_set_icon_name (page, icon_name);
+  adw_status_page_set_title (page, title);
+  if (description)
+    adw_status_page_set_description (page, description);
+}
+
 static void
 update_sidebar_page (SamWindow *self)
 {
@@ -95,6 +113,12 @@ update_sidebar_page (SamWindow *self)
   else
     page = g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) > 0 ? "list" : "empty";
 
+  if (g_str_equal (page, "empty"))
+    fill_status_page (self->sidebar_empty_page, "sam-conversations-symbolic",
+                      _ ("No Conversations"), _ ("Your conversations will be listed here"));
+  else if (g_str_equal (page, "no-results"))
+    fill_status_page (self->no_results_page, "edit-find-symbolic", _ ("No Results Found"),
+                      _ ("Try different words"));
   gtk_stack_set_visible_child_name (self->sidebar_stack, page);
 }
 
@@ -892,6 +916,8 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_description);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, no_results_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-search", NULL, toggle_search_action);
@@ -983,6 +1009,8 @@ sam_window_load (SamWindow *self)
       !(list = sam_conversation_list_new (self->store, &error)))
     {
       /* Nothing is touched: the user sees why, and the file stays for them to recover. */
+      fill_status_page (self->error_page, "dialog-error-symbolic",
+                        _ ("Your Conversations Could Not Be Opened"), NULL);
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->content_stack, "error");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-conversation", FALSE);
