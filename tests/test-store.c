@@ -214,6 +214,77 @@ test_list_ordering (void)
     g_object_unref (c[i]);
 }
 
+/* A long list starts with its first conversations only; asking for a later one, finding one, or
+ * a change to one it has not read yet reads the rest, in the same order. */
+static void
+test_list_long (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = new_db_path ();
+  g_autoptr (SamStore) store = open_store (path);
+  g_autoptr (GPtrArray) c = g_ptr_array_new_with_free_func (g_object_unref);
+  const guint n = 150;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = g_strdup_printf ("c%u", i);
+
+      g_ptr_array_add (
+          c, sam_store_create_conversation (store, title, SAM_CONVERSATION_KIND_NORMAL, &error));
+      g_assert_no_error (error);
+    }
+
+  /* Reading a late item: newest first throughout. */
+  {
+    g_autoptr (SamConversationList) list = sam_conversation_list_new (store, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr (SamConversation) item = g_list_model_get_item (G_LIST_MODEL (list), n - 1 - i);
+
+        g_assert_true (item == g_ptr_array_index (c, i));
+      }
+    g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), n));
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+  }
+
+  /* Finding an old one. */
+  {
+    g_autoptr (SamConversationList) list = sam_conversation_list_new (store, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (
+        sam_conversation_list_find (list, sam_conversation_get_id (g_ptr_array_index (c, 10))), ==,
+        n - 1 - 10);
+  }
+
+  /* Pinning the oldest, then deleting the second oldest, before either was read. */
+  {
+    g_autoptr (SamConversationList) list = sam_conversation_list_new (store, &error);
+    g_autoptr (SamConversation) first = NULL;
+    g_autoptr (SamConversation) second = NULL;
+    g_autoptr (SamConversation) last = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (
+        sam_store_set_conversation_pinned (store, g_ptr_array_index (c, 0), TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
+    first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+    second = g_list_model_get_item (G_LIST_MODEL (list), 1);
+    g_assert_true (first == g_ptr_array_index (c, 0));
+    g_assert_true (second == g_ptr_array_index (c, n - 1));
+
+    g_assert_true (sam_store_delete_conversation (store, g_ptr_array_index (c, 1), &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n - 1);
+    last = g_list_model_get_item (G_LIST_MODEL (list), n - 2);
+    g_assert_true (last == g_ptr_array_index (c, 2));
+  }
+}
+
 static void
 test_messages (void)
 {
@@ -719,6 +790,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/open-default-path", test_open_default_path);
   g_test_add_func ("/store/conversations", test_conversations);
   g_test_add_func ("/store/list-ordering", test_list_ordering);
+  g_test_add_func ("/store/list-long", test_list_long);
   g_test_add_func ("/store/messages", test_messages);
   g_test_add_func ("/store/draft", test_draft);
   g_test_add_func ("/store/search", test_search);

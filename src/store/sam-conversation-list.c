@@ -1,5 +1,8 @@
 /* sam-conversation-list.c — a GListModel of the conversations for the sidebar.
  *
+ * It starts with the first conversations only and reads the rest when a later one is asked for,
+ * searched or changed: starting Samantha with a thousand conversations reads the few it shows.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -12,8 +15,13 @@ struct _SamConversationList
   GObject parent_instance;
 
   SamStore  *store;
-  GPtrArray *items;
+  GPtrArray *items;   /* all of them once COMPLETE, else the first ones */
+  guint      n_items; /* how many there are, while not COMPLETE */
+  gboolean   complete;
 };
+
+/* Enough for the sidebar of a tall window. */
+#define FIRST_CONVERSATIONS 64
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -84,7 +92,37 @@ sam_conversation_list_get_item_type (GListModel *model)
 static guint
 sam_conversation_list_get_n_items (GListModel *model)
 {
-  return SAM_CONVERSATION_LIST (model)->items->len;
+  SamConversationList *self = SAM_CONVERSATION_LIST (model);
+
+  return self->complete ? self->items->len : self->n_items;
+}
+
+static void items_changed (SamConversationList *self, guint position, guint removed, guint added);
+
+/* Reads the conversations after the first ones. The first come back as the same objects in the
+ * same order, since every change goes through the store, which completes the list first. */
+static void
+ensure_complete (SamConversationList *self)
+{
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GError) error = NULL;
+  guint listed;
+
+  if (self->complete)
+    return;
+  if (!(items = sam_store_list_conversations (self->store, &error)))
+    {
+      g_warning ("Could not read the conversations: %s", error->message);
+      return;
+    }
+
+  listed = self->n_items;
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&items);
+  self->complete = TRUE;
+  /* Only another program writing to the store makes them differ. */
+  if (listed != self->items->len)
+    items_changed (self, 0, listed, self->items->len);
 }
 
 static gpointer
@@ -92,6 +130,8 @@ sam_conversation_list_get_item (GListModel *model, guint position)
 {
   SamConversationList *self = SAM_CONVERSATION_LIST (model);
 
+  if (position >= self->items->len)
+    ensure_complete (self);
   if (position >= self->items->len)
     return NULL;
   return g_object_ref (g_ptr_array_index (self->items, position));
@@ -118,6 +158,7 @@ conversation_added_cb (SamConversationList *self, SamConversation *conversation,
 {
   guint position;
 
+  ensure_complete (self);
   if (sam_conversation_get_deleted (conversation) || find_item (self, conversation, NULL))
     return;
 
@@ -131,6 +172,7 @@ conversation_removed_cb (SamConversationList *self, SamConversation *conversatio
 {
   guint position;
 
+  ensure_complete (self);
   if (!find_item (self, conversation, &position))
     return;
 
@@ -145,6 +187,7 @@ conversation_changed_cb (SamConversationList *self, SamConversation *conversatio
   guint old_position;
   guint new_position;
 
+  ensure_complete (self);
   if (!find_item (self, conversation, &old_position))
     return;
 
@@ -175,9 +218,10 @@ reload (SamConversationList *self, GError **error)
   if (!(items = sam_store_list_conversations (self->store, error)))
     return FALSE;
 
-  removed = self->items->len;
+  removed = g_list_model_get_n_items (G_LIST_MODEL (self));
   g_ptr_array_unref (self->items);
   self->items = g_steal_pointer (&items);
+  self->complete = TRUE;
 
   if (removed || self->items->len)
     items_changed (self, 0, removed, self->items->len);
@@ -227,7 +271,7 @@ sam_conversation_list_get_property (GObject    *object,
       g_value_set_gtype (value, SAM_TYPE_CONVERSATION);
       break;
     case PROP_N_ITEMS:
-      g_value_set_uint (value, self->items->len);
+      g_value_set_uint (value, g_list_model_get_n_items (G_LIST_MODEL (self)));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -262,14 +306,19 @@ SamConversationList *
 sam_conversation_list_new (SamStore *store, GError **error)
 {
   g_autoptr (SamConversationList) self = NULL;
+  g_autoptr (GPtrArray) first = NULL;
 
   g_return_val_if_fail (SAM_IS_STORE (store), NULL);
 
   self = g_object_new (SAM_TYPE_CONVERSATION_LIST, NULL);
   self->store = g_object_ref (store);
 
-  if (!reload (self, error))
+  if (!sam_store_count_conversations (store, &self->n_items, error) ||
+      !(first = sam_store_list_first_conversations (store, FIRST_CONVERSATIONS, error)))
     return NULL;
+  g_ptr_array_unref (self->items);
+  self->items = g_steal_pointer (&first);
+  self->complete = self->items->len >= self->n_items;
 
   g_signal_connect_object (store, "conversation-added", G_CALLBACK (conversation_added_cb), self,
                            G_CONNECT_SWAPPED);
@@ -289,6 +338,7 @@ sam_conversation_list_find (SamConversationList *self, gint64 conversation_id)
 {
   g_return_val_if_fail (SAM_IS_CONVERSATION_LIST (self), G_MAXUINT);
 
+  ensure_complete (self);
   for (guint i = 0; i < self->items->len; i++)
     if (sam_conversation_get_id (g_ptr_array_index (self->items, i)) == conversation_id)
       return i;

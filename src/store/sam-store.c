@@ -813,18 +813,29 @@ sam_store_get_conversation (SamStore *self, gint64 id, GError **error)
 GPtrArray *
 sam_store_list_conversations (SamStore *self, GError **error)
 {
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+
+  return sam_store_list_first_conversations (self, G_MAXUINT, error);
+}
+
+/* The first LIMIT of them, in the same order: the start of the list without reading it all. */
+GPtrArray *
+sam_store_list_first_conversations (SamStore *self, guint limit, GError **error)
+{
   g_auto (SamCachedStmt) stmt = NULL;
   g_autoptr (GPtrArray) list = NULL;
   int rc;
 
   g_return_val_if_fail (SAM_IS_STORE (self), NULL);
 
-  if (!(stmt =
-            _sam_store_prepare (self,
-                                "SELECT " SAM_STORE_CONVERSATION_COLUMNS " FROM conversations "
-                                "WHERE deleted IS NULL ORDER BY pinned DESC, updated DESC, id DESC",
-                                error)))
+  if (!(stmt = _sam_store_prepare (
+            self,
+            "SELECT " SAM_STORE_CONVERSATION_COLUMNS " FROM conversations "
+            "WHERE deleted IS NULL ORDER BY pinned DESC, updated DESC, id DESC LIMIT ?1",
+            error)))
     return NULL;
+  /* SQLite takes a negative limit as none. */
+  sqlite3_bind_int64 (stmt, 1, limit == G_MAXUINT ? -1 : (sqlite3_int64) limit);
 
   list = g_ptr_array_new_with_free_func (g_object_unref);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -837,6 +848,27 @@ sam_store_list_conversations (SamStore *self, GError **error)
     }
 
   return g_steal_pointer (&list);
+}
+
+/* How many sam_store_list_conversations() gives. */
+gboolean
+sam_store_count_conversations (SamStore *self, guint *count, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (count != NULL, FALSE);
+
+  if (!(stmt = _sam_store_prepare (self, "SELECT count(*) FROM conversations WHERE deleted IS NULL",
+                                   error)))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _sam_store_set_error (error, self->db, "count conversations");
+      return FALSE;
+    }
+  *count = (guint) sqlite3_column_int64 (stmt, 0);
+  return TRUE;
 }
 
 static gboolean

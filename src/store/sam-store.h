@@ -58,6 +58,8 @@ SamConversation *sam_store_create_conversation (SamStore           *self,
                                                 GError            **error);
 SamConversation *sam_store_get_conversation (SamStore *self, gint64 id, GError **error);
 GPtrArray       *sam_store_list_conversations (SamStore *self, GError **error);
+GPtrArray       *sam_store_list_first_conversations (SamStore *self, guint limit, GError **error);
+gboolean         sam_store_count_conversations (SamStore *self, guint *count, GError **error);
 gboolean         sam_store_rename_conversation (SamStore        *self,
                                                 SamConversation *conversation,
                                                 const char      *title,
