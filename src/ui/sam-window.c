@@ -60,7 +60,6 @@ struct _SamWindow
   GtkWidget         *back_button;
   GtkWidget         *welcome_page;
   GtkWidget         *welcome_description;
-  AdwStatusPage     *error_page;
   AdwStatusPage     *sidebar_empty_page;
   AdwStatusPage     *no_results_page;
   /* Built when first needed, after the first frame: see ensure_chat_view(). */
@@ -915,7 +914,6 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_description);
-  gtk_widget_class_bind_template_child (widget_class, SamWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_empty_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, no_results_page);
 
@@ -1009,9 +1007,17 @@ sam_window_load (SamWindow *self)
       !(list = sam_conversation_list_new (self->store, &error)))
     {
       /* Nothing is touched: the user sees why, and the file stays for them to recover. */
-      fill_status_page (self->error_page, "dialog-error-symbolic",
-                        _ ("Your Conversations Could Not Be Opened"), NULL);
-      adw_status_page_set_description (self->error_page, error->message);
+      GtkWidget *error_page = gtk_stack_get_child_by_name (self->content_stack, "error");
+
+      /* Made only when needed, as it seldom is. */
+      if (error_page == NULL)
+        {
+          error_page = adw_status_page_new ();
+          fill_status_page (ADW_STATUS_PAGE (error_page), "dialog-error-symbolic",
+                            _ ("Your Conversations Could Not Be Opened"), NULL);
+          gtk_stack_add_named (self->content_stack, error_page, "error");
+        }
+      adw_status_page_set_description (ADW_STATUS_PAGE (error_page), error->message);
       gtk_stack_set_visible_child_name (self->content_stack, "error");
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-conversation", FALSE);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-temporary-conversation", FALSE);
