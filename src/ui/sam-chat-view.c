@@ -180,7 +180,11 @@ set_sticky (SamChatView *self, gboolean sticky)
 static void
 vadjustment_changed_cb (SamChatView *self, GtkAdjustment *adjustment)
 {
-  if (self->sticky)
+  /* Scrolled to the end, the list keeps the end of its last row at the bottom as the row
+   * grows: only a list that is not at its end needs to be taken there, in a second layout. */
+  if (self->sticky &&
+      gtk_adjustment_get_value (adjustment) !=
+          gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment))
     scroll_to_bottom (self);
 }
 

@@ -20,6 +20,7 @@ struct _SamMessageRow
   gboolean    is_last;
   /* Streaming text is shown at most once per frame, however fast it arrives. */
   guint  tick_id;
+  guint  render_timeout_id;
   gint64 last_render;
 
   /* Template widgets */
@@ -64,19 +65,54 @@ static gboolean
 sam_message_row_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
 {
   SamMessageRow *self = SAM_MESSAGE_ROW (widget);
-  gint64         frame_time = gdk_frame_clock_get_frame_time (frame_clock);
-
-  /* Shaping and painting the growing text costs a frame; a few updates a second read as
-   * smooth as sixty and leave the main loop free. */
-  if (frame_time - self->last_render < STREAM_RENDER_INTERVAL_US)
-    return G_SOURCE_CONTINUE;
 
   self->tick_id = 0;
-  self->last_render = frame_time;
+  self->last_render = g_get_monotonic_time ();
   if (self->message != NULL)
     sam_message_row_show_content (self);
 
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sam_message_row_render_timeout_cb (gpointer data)
+{
+  SamMessageRow *self = data;
+
+  self->render_timeout_id = 0;
+  self->tick_id =
+      gtk_widget_add_tick_callback (GTK_WIDGET (self), sam_message_row_tick_cb, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Shows the streaming text in the next frame, at most STREAM_RENDER_INTERVAL_US after the
+ * last time. Shaping and painting the growing text costs a frame; a few updates a second read
+ * as smooth as sixty and leave the main loop free. A timer waits out the interval, so that the
+ * frame clock does not run frames with nothing to draw in between: each frame costs a round
+ * trip to the X server on X11. */
+static void
+sam_message_row_queue_render (SamMessageRow *self)
+{
+  gint64 wait;
+
+  if (self->tick_id != 0 || self->render_timeout_id != 0)
+    return;
+
+  wait = self->last_render + STREAM_RENDER_INTERVAL_US - g_get_monotonic_time ();
+  if (wait > 0)
+    self->render_timeout_id =
+        g_timeout_add ((guint) ((wait + 999) / 1000), sam_message_row_render_timeout_cb, self);
+  else
+    sam_message_row_render_timeout_cb (self);
+}
+
+static void
+sam_message_row_cancel_render (SamMessageRow *self)
+{
+  if (self->tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+  self->tick_id = 0;
+  g_clear_handle_id (&self->render_timeout_id, g_source_remove);
 }
 
 static void
@@ -147,9 +183,7 @@ message_content_changed_cb (SamMessageRow *self, GParamSpec *pspec, SamMessage *
   if (sam_message_get_state (message) == SAM_MESSAGE_STATE_STREAMING &&
       gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
-      if (self->tick_id == 0)
-        self->tick_id =
-            gtk_widget_add_tick_callback (GTK_WIDGET (self), sam_message_row_tick_cb, NULL, NULL);
+      sam_message_row_queue_render (self);
       return;
     }
 
@@ -286,11 +320,7 @@ sam_message_row_set_message (SamMessageRow *self, SamMessage *message)
   if (self->message == message)
     return;
 
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  sam_message_row_cancel_render (self);
 
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_data (self->message, self);

@@ -20,6 +20,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <dlfcn.h>
 #include <time.h>
 
 #include "companion/sam-chat.h"
@@ -68,9 +69,13 @@ typedef struct
   gint64 time;
   /* The CPU time of the main thread, to tell our work from waiting (on the X server, or
    * for a CPU shared with other processes). */
-  gint64      cpu_time;
+  gint64 cpu_time;
+  /* Time waiting on the X server so far, when run with xwait-preload.so. */
+  gint64      xwait;
   const char *what;
 } TraceEvent;
+
+static volatile gint64 *xwait_us;
 
 static GArray *trace_events;
 
@@ -78,7 +83,7 @@ static void
 trace (const char *what)
 {
   struct timespec cpu;
-  TraceEvent      event = { g_get_monotonic_time (), 0, what };
+  TraceEvent      event = { g_get_monotonic_time (), 0, xwait_us ? *xwait_us : 0, what };
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
   event.cpu_time = cpu.tv_sec * G_GINT64_CONSTANT (1000000) + cpu.tv_nsec / 1000;
@@ -103,6 +108,7 @@ trace_frame_clock (GdkFrameClock *frame_clock)
     return;
 
   trace_events = g_array_new (FALSE, FALSE, sizeof (TraceEvent));
+  xwait_us = dlsym (RTLD_DEFAULT, "sam_xwait_us");
   for (guint i = 0; i < G_N_ELEMENTS (phases); i++)
     g_signal_connect_after (frame_clock, phases[i], G_CALLBACK (trace_phase_cb),
                             (gpointer) phases[i]);
@@ -111,7 +117,9 @@ trace_frame_clock (GdkFrameClock *frame_clock)
 static void
 trace_report (void)
 {
-  gint64 last_tick = 0, last_tick_cpu = 0, max_stall_cpu = 0;
+  gint64 last_tick = 0, last_tick_cpu = 0, last_tick_xwait = 0, max_stall_cpu = 0;
+  gint64 stall_wall = 0, stall_cpu = 0, stall_xwait = 0;
+  guint  n_stalls = 0;
 
   if (trace_events == NULL || trace_events->len == 0)
     return;
@@ -128,8 +136,17 @@ trace_report (void)
         {
           if (last_tick != 0 && event->time - last_tick > 6000)
             {
-              g_print ("stall %.1f ms (%.1f ms CPU):", (event->time - last_tick) / 1000.0,
-                       (event->cpu_time - last_tick_cpu) / 1000.0);
+              g_print ("stall %.1f ms (%.1f ms CPU, %.1f ms waiting on X):",
+                       (event->time - last_tick) / 1000.0,
+                       (event->cpu_time - last_tick_cpu) / 1000.0,
+                       (event->xwait - last_tick_xwait) / 1000.0);
+              if (event->time - last_tick > 8000)
+                {
+                  n_stalls++;
+                  stall_wall += event->time - last_tick;
+                  stall_cpu += event->cpu_time - last_tick_cpu;
+                  stall_xwait += event->xwait - last_tick_xwait;
+                }
               for (guint j = i; j > 0; j--)
                 {
                   TraceEvent *e = &g_array_index (trace_events, TraceEvent, j - 1);
@@ -144,10 +161,15 @@ trace_report (void)
             max_stall_cpu = MAX (max_stall_cpu, event->cpu_time - last_tick_cpu);
           last_tick = event->time;
           last_tick_cpu = event->cpu_time;
+          last_tick_xwait = event->xwait;
         }
     }
   g_print ("trace: most CPU time of the main thread between two ticks: %.1f ms\n",
            max_stall_cpu / 1000.0);
+  g_print ("trace: %u stalls over 8 ms, %.1f ms in all: %.1f ms CPU of the main thread, %.1f ms "
+           "waiting on the X server%s\n",
+           n_stalls, stall_wall / 1000.0, stall_cpu / 1000.0, stall_xwait / 1000.0,
+           xwait_us ? "" : " (not measured: run with xwait-preload.so)");
 
   /* Mean and longest time of each phase of the frames drawn, per 2,000 tokens. */
   {
