@@ -701,6 +701,26 @@ test_markdown_view_streaming_keeps_blocks (void)
   g_assert_cmpstr (sam_markdown_view_get_text (SAM_MARKDOWN_VIEW (view)), ==, text->str);
 }
 
+/* A code block being written keeps its widget; its label gets the new text. */
+static void
+test_markdown_view_streaming_code (void)
+{
+  g_autoptr (GtkWidget) view = g_object_ref_sink (sam_markdown_view_new ());
+  GtkWidget *block;
+  guint      rendered;
+
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), "Here:\n\n```c\nint a;\n");
+  rendered = sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view));
+  block = gtk_widget_get_last_child (view);
+  g_assert_true (gtk_widget_has_css_class (block, "sam-code-block"));
+
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), "Here:\n\n```c\nint a;\nint b;\n");
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered);
+  g_assert_true (gtk_widget_get_last_child (view) == block);
+  g_assert_true (g_str_has_prefix (
+      gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (block))), "int a;\nint b;"));
+}
+
 /* The paragraph being written is shown by a SamMarkdownTail, laid out once per change; a
  * finished reply is shown by labels again, selectable, with nothing of the tail left. */
 static void
@@ -763,6 +783,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/markdown-view/streaming-keeps-blocks",
                    test_markdown_view_streaming_keeps_blocks);
   g_test_add_func ("/ui/markdown-view/streaming-tail", test_markdown_view_streaming_tail);
+  g_test_add_func ("/ui/markdown-view/streaming-code", test_markdown_view_streaming_code);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
   g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
   g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);

@@ -58,8 +58,10 @@ restore_copy_icon_cb (gpointer data)
 }
 
 static void
-copy_code_clicked_cb (GtkButton *button, const char *code)
+copy_code_clicked_cb (GtkButton *button)
 {
+  const char *code = g_object_get_data (G_OBJECT (button), "sam-code");
+
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), code);
 
   /* A moment of confirmation on the button itself, where the eyes already are. */
@@ -109,8 +111,8 @@ create_code_block (SamMarkdownBlock *block)
   gtk_widget_set_tooltip_text (copy, _ ("Copy Code"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _ ("Copy Code"), -1);
-  g_signal_connect_data (copy, "clicked", G_CALLBACK (copy_code_clicked_cb), g_strdup (block->code),
-                         (GClosureNotify) g_free, 0);
+  g_object_set_data_full (G_OBJECT (copy), "sam-code", g_strdup (block->code), g_free);
+  g_signal_connect (copy, "clicked", G_CALLBACK (copy_code_clicked_cb), NULL);
   gtk_box_append (GTK_BOX (header), copy);
 
   gtk_label_set_xalign (GTK_LABEL (code), 0.0);
@@ -118,13 +120,35 @@ create_code_block (SamMarkdownBlock *block)
   gtk_label_set_wrap_mode (GTK_LABEL (code), PANGO_WRAP_CHAR);
   gtk_label_set_selectable (GTK_LABEL (code), TRUE);
   gtk_widget_set_focusable (code, FALSE);
+  /* As for block labels (see create_block_label): wrapped one character a line, a long
+   * block's minimum width costs milliseconds to work out. */
+  gtk_label_set_width_chars (GTK_LABEL (code), 10);
+  gtk_label_set_max_width_chars (GTK_LABEL (code), 10);
   gtk_widget_add_css_class (code, "monospace");
   gtk_widget_add_css_class (code, "sam-code");
 
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), code);
+  g_object_set_data (G_OBJECT (box), "sam-code-language", language);
+  g_object_set_data (G_OBJECT (box), "sam-code-copy", copy);
+  g_object_set_data (G_OBJECT (box), "sam-code-label", code);
 
   return box;
+}
+
+/* Shows @block in a code block built by create_code_block(), as a code block being written
+ * grows: its label gets the new text, and no widget is built. */
+static void
+update_code_block (GtkWidget *box, SamMarkdownBlock *block)
+{
+  GtkLabel *code = g_object_get_data (G_OBJECT (box), "sam-code-label");
+
+  gtk_label_set_text (g_object_get_data (G_OBJECT (box), "sam-code-language"),
+                      block->language ? block->language : "");
+  g_object_set_data_full (g_object_get_data (G_OBJECT (box), "sam-code-copy"), "sam-code",
+                          g_strdup (block->code), g_free);
+  if (g_strcmp0 (gtk_label_get_text (code), block->code) != 0)
+    gtk_label_set_text (code, block->code);
 }
 
 static GtkWidget *
@@ -307,20 +331,35 @@ get_tail (SamMarkdownView *self)
                                  : gtk_widget_get_first_child (GTK_WIDGET (self));
 }
 
+/* Shows @block in @tail, which showed a block of the same kind a moment ago, when it can: a
+ * paragraph, list or quote gets new markup, a code block new text. */
+static gboolean
+update_in_place (GtkWidget *tail, SamMarkdownBlock *block)
+{
+  if (GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) != block->kind + 1)
+    return FALSE;
+
+  if (is_text_block (block) && SAM_IS_MARKDOWN_TAIL (tail))
+    sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), block->markup);
+  else if (block->kind == SAM_MARKDOWN_BLOCK_CODE)
+    update_code_block (tail, block);
+  else
+    return FALSE;
+
+  set_block_data (tail, block);
+  return TRUE;
+}
+
 /* Shows @blocks in place of the tail. The usual case is one paragraph shown by the tail a
  * moment ago: it only gets new markup, and no widget is built. */
 static void
 replace_tail (SamMarkdownView *self, GPtrArray *blocks)
 {
-  GtkWidget        *tail = get_tail (self);
-  SamMarkdownBlock *first = blocks->len > 0 ? g_ptr_array_index (blocks, 0) : NULL;
+  GtkWidget *tail = get_tail (self);
 
-  if (first != NULL && is_text_block (first) && tail != NULL && SAM_IS_MARKDOWN_TAIL (tail) &&
-      gtk_widget_get_next_sibling (tail) == NULL &&
-      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) == first->kind + 1)
+  if (blocks->len > 0 && tail != NULL && gtk_widget_get_next_sibling (tail) == NULL &&
+      update_in_place (tail, g_ptr_array_index (blocks, 0)))
     {
-      sam_markdown_tail_set_markup (SAM_MARKDOWN_TAIL (tail), first->markup);
-      set_block_data (tail, first);
       render_blocks (self, blocks, 1);
       return;
     }
