@@ -1,10 +1,12 @@
 /* bench-streaming.c — streaming 20,000 tokens at 1,000 tokens/s into the conversation view.
  *
  * A real window, a real store and the real view: a reply is begun in the store, and tokens are
- * appended to it from a 1 ms timer, as the provider would. Reports the longest main-loop stall
- * (the longest gap between two timer ticks) and the cost of one update of the streaming text
- * at the start and at the end of the reply, whose ratio shows whether the cost grows with the
- * length of the reply.
+ * appended to it from a 1 ms timer, as the provider would, and saved every half second, as
+ * SamChat does. Reports the longest main-loop stall (the longest gap between two timer ticks),
+ * the longest in the second after the reply is finished (the view shows it as a finished
+ * message), and the cost of one update of the streaming text at the start and at the end of
+ * the reply, whose ratio shows whether the cost grows with the length of the reply. Both
+ * stalls must be within 8 ms.
  *
  * The same stall is measured, in the same run, for a baseline: the same window holding only
  * plain wrapped GtkLabels in a box in a scrolled window, one per paragraph, the last one given
@@ -28,6 +30,8 @@
 #include "ui/sam-markdown-view.h"
 
 #define N_TOKENS 20000
+/* As in sam-chat.c. */
+#define CHECKPOINT_INTERVAL_US (G_USEC_PER_SEC / 2)
 
 static const char *words[] = { "the ", "quiet ",  "morning ", "light ", "falls ",    "on ",
                                "a ",   "letter ", "you ",     "wrote ", "**long** ", "ago, ",
@@ -42,6 +46,9 @@ typedef struct
   gint64      max_gap;
   GArray     *gaps;
   GMainLoop  *loop;
+  /* The reply is saved every half second, as SamChat does while it streams. */
+  gint64 last_checkpoint;
+  gint64 max_checkpoint;
   /* After the last token: the reply is finished, and the main loop watched for a second. */
   gint64 end_last_tick;
   gint64 end_max_gap;
@@ -255,6 +262,15 @@ append_token_cb (gpointer data)
   trace ("tick");
 
   sam_message_append_content (bench->reply, token_at (bench->n_tokens), -1);
+  if (now - bench->last_checkpoint >= CHECKPOINT_INTERVAL_US)
+    {
+      g_autoptr (GError) error = NULL;
+
+      bench->last_checkpoint = now;
+      g_assert_true (sam_store_checkpoint_message (bench->store, bench->reply, &error));
+      bench->max_checkpoint = MAX (bench->max_checkpoint, g_get_monotonic_time () - now);
+      trace ("checkpoint");
+    }
   if (++bench->n_tokens == N_TOKENS)
     {
       g_main_loop_quit (bench->loop);
@@ -490,6 +506,9 @@ main (int argc, char *argv[])
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
       bench.n_tokens, bench.max_gap / 1000.0, p99 / 1000.0);
+  g_print ("streaming: saving the reply every half second (as SamChat does) took at most %.1f "
+           "ms\n",
+           bench.max_checkpoint / 1000.0);
   g_print ("streaming: end of the stream (the finished reply shown), longest main-loop stall %.1f "
            "ms (budget 8.0)\n",
            bench.end_max_gap / 1000.0);
@@ -510,5 +529,5 @@ main (int argc, char *argv[])
   g_main_loop_unref (bench.loop);
   g_remove (path);
 
-  return bench.max_gap <= 8000 ? 0 : 1;
+  return bench.max_gap <= 8000 && bench.end_max_gap <= 8000 ? 0 : 1;
 }
