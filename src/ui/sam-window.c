@@ -60,7 +60,7 @@ struct _SamWindow
   GtkWidget         *back_button;
   GtkWidget         *welcome_page;
   GtkWidget         *welcome_description;
-  AdwStatusPage     *sidebar_empty_page;
+  GtkImage          *sidebar_empty_icon;
   AdwStatusPage     *no_results_page;
   /* Built when first needed, after the first frame: see ensure_chat_view(). */
   SamChatView *chat_view;
@@ -85,7 +85,8 @@ show_error_toast (SamWindow *self, const GError *error)
 }
 
 /* The status pages shown instead of a list or a conversation get their icon and text when first
- * shown: building them with the window costs before the first frame, for pages seldom seen. */
+ * shown: building them with the window costs before the first frame, for pages seldom seen.
+ * (The sidebar's empty page is laid out like one; its icon is set when first shown.) */
 static void
 fill_status_page (AdwStatusPage *page,
                   const char    *icon_name,
@@ -112,9 +113,9 @@ update_sidebar_page (SamWindow *self)
   else
     page = g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) > 0 ? "list" : "empty";
 
-  if (g_str_equal (page, "empty"))
-    fill_status_page (self->sidebar_empty_page, "sam-conversations-symbolic",
-                      _ ("No Conversations"), _ ("Your conversations will be listed here"));
+  if (g_str_equal (page, "empty") &&
+      gtk_image_get_storage_type (self->sidebar_empty_icon) == GTK_IMAGE_EMPTY)
+    gtk_image_set_from_icon_name (self->sidebar_empty_icon, "sam-conversations-symbolic");
   else if (g_str_equal (page, "no-results"))
     fill_status_page (self->no_results_page, "edit-find-symbolic", _ ("No Results Found"),
                       _ ("Try different words"));
@@ -914,7 +915,7 @@ sam_window_class_init (SamWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SamWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_page);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, welcome_description);
-  gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_empty_page);
+  gtk_widget_class_bind_template_child (widget_class, SamWindow, sidebar_empty_icon);
   gtk_widget_class_bind_template_child (widget_class, SamWindow, no_results_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
