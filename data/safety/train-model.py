@@ -20,6 +20,10 @@ CONCEPT_BITS = 14
 DC = 1 << CONCEPT_BITS
 MAGIC = b"SAMLR03\0"
 HEADER = "<8sIffffIf"
+# Rules below this confidence are overruled when the model gives a message less than
+# VETO_PROBABILITY (MODEL_VETO_BELOW and MODEL_VETO_PROBABILITY in sam-safety.c).
+VETO_BELOW = 0.95
+VETO_PROBABILITY = 0.05
 SENTENCE_MIN_WORDS = 3  # shorter sentences are read only as part of the message
 APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4"
 SENTENCE_ENDS = ".!?;\n\u2026"
@@ -243,7 +247,7 @@ class Model:
 
 
 def load_messages(paths, here):
-    """Every labelled message once: text → (label, language)."""
+    """Every labelled message once: text → (label, language, source)."""
     seen = {}
     for path in paths:
         for line in open(path, encoding="utf-8"):
@@ -251,7 +255,8 @@ def load_messages(paths, here):
                 m = json.loads(line)
                 if "label" in m:  # not the C parity fixture
                     seen.setdefault(m["text"].strip(), (1 if m["label"] == "crisis" else 0,
-                                                        m.get("lang", "??")))
+                                                        m.get("lang", "??"),
+                                                        os.path.basename(path)))
     for name in sorted(os.listdir(here)):
         if name.endswith(".json"):
             data = json.load(open(os.path.join(here, name), encoding="utf-8"))
@@ -259,10 +264,10 @@ def load_messages(paths, here):
             for r in data.get("rules", []):
                 if r.get("kind") != "cue" and not r.get("requires"):
                     for e in r.get("examples", []):
-                        seen.setdefault(e.strip(), (1, lang))
+                        seen.setdefault(e.strip(), (1, lang, name))
             for r in data.get("negatives", []):
                 for e in r.get("examples", []):
-                    seen.setdefault(e.strip(), (0, lang))
+                    seen.setdefault(e.strip(), (0, lang, name))
     return seen
 
 
@@ -299,6 +304,14 @@ def fit(messages, features, args):
     model = Model(q, f32(scale), qc, f32(cscale), f32(b), 0.5, 0.5)
     model.features = features
     return model
+
+
+def rules_verdict(found, whole, sentence):
+    """The rules' verdict on a message (sam-safety-features' "rules" and "rules_crisis") once
+    the model has had its say, as sam_safety_check() gives it."""
+    if found["rules_crisis"] and found["rules"] < VETO_BELOW:
+        return max(whole, sentence) >= VETO_PROBABILITY
+    return found["rules_crisis"]
 
 
 def table(rows, whole_t, sentence_t, out=sys.stderr, title=""):
@@ -347,6 +360,10 @@ def main():
     ap.add_argument("--max-fp", type=float, default=0.03,
                     help="out-of-fold false-positive rate the chosen threshold keeps to")
     ap.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
+    ap.add_argument("--random-folds", action="store_true",
+                    help="split messages at random; by default each set (file) stays in one fold, "
+                         "so that every message is scored by a model that saw none of its "
+                         "writer's messages")
     ap.add_argument("--l2", type=float, default=1e-7)
     ap.add_argument("--concept-l2", type=float, default=None,
                     help="L2 penalty of the concept weights (default: --l2)")
@@ -357,6 +374,7 @@ def main():
                     help="labelled JSONL sets to report on (never trained on)")
     ap.add_argument("--no-concepts", action="store_true",
                     help="leave the concept features out (to compare; C reads them regardless)")
+    ap.add_argument("--dump-oof", help="write the out-of-fold scores here (JSON lines)")
     ap.add_argument("--expected", help="write the C parity fixture here")
     ap.add_argument("--score", nargs="*", help="print probabilities of these JSONL sets and stop")
     args = ap.parse_args()
@@ -381,7 +399,7 @@ def main():
     paths = [p for p in paths if not exclude or exclude not in p]
     paths += args.extra
     seen = load_messages(paths, here)
-    messages = {t: label for t, (label, _) in seen.items()}
+    messages = {t: label for t, (label, _, _) in seen.items()}
     print(f"{len(seen)} messages ({sum(messages.values())} crisis) from {len(paths)} sets and "
           f"the rules' examples", file=sys.stderr)
 
@@ -391,20 +409,44 @@ def main():
         for t in texts:
             whole, sentence = model.probabilities(t)
             out.append((seen[t][0] if t in seen else None, seen[t][1] if t in seen else None,
-                        features.get(t)["rules_crisis"], whole, sentence))
+                        rules_verdict(features.get(t), whole, sentence), whole, sentence))
         return out
 
     threshold = args.threshold
     if args.folds > 1:
         # Out-of-fold scores: every message scored by a model that never saw it.
         order = sorted(seen, key=lambda t: fnv1a(t.encode("utf-8")))
+        if args.random_folds:
+            folds = [order[k::args.folds] for k in range(args.folds)]
+        else:
+            # Whole sets to the fold with fewest messages yet, largest sets first.
+            sources = {}
+            for t in order:
+                sources.setdefault(seen[t][2], []).append(t)
+            folds = [[] for _ in range(args.folds)]
+            for name in sorted(sources, key=lambda n: (-len(sources[n]), n)):
+                min(folds, key=len).extend(sources[name])
         oof = []
-        for k in range(args.folds):
-            held = order[k::args.folds]
+        for k, held in enumerate(folds):
             held_set = set(held)
             model = fit({t: l for t, l in messages.items() if t not in held_set}, features, args)
             oof += rows_for(held, model)
             print(f"fold {k + 1}/{args.folds} done", file=sys.stderr)
+        for cap in (0.02, 0.03, 0.04, 0.05):
+            t, st = choose_thresholds(oof, cap, args.sentence_margin)
+            rate = lambda rows: [sum(1 for r in rows if r[0] == lab and (r[2] or r[3] >= t or r[4] >= st))
+                                 / max(1, sum(1 for r in rows if r[0] == lab)) for lab in (1, 0)]
+            r, f = rate(oof)
+            print(f"out-of-fold operating point: threshold {t:.3f}: recall {100 * r:.1f}%, "
+                  f"false positives {100 * f:.1f}%", file=sys.stderr)
+        if args.dump_oof:
+            with open(args.dump_oof, "w", encoding="utf-8") as fh:
+                for t, r in zip([t for held in folds for t in held], oof):
+                    fh.write(json.dumps({"text": t, "label": r[0], "lang": r[1],
+                                         "source": seen[t][2], "rules": features.get(t)["rules"],
+                                         "rules_crisis": features.get(t)["rules_crisis"],
+                                         "whole": r[3], "sentence": r[4]},
+                                        ensure_ascii=False) + "\n")
         chosen = choose_thresholds(oof, args.max_fp, args.sentence_margin)
         if threshold is None:
             threshold = chosen[0]
@@ -436,7 +478,7 @@ def main():
         features.prepare([t for t, _, _ in texts])
         for t, label, lang in texts:
             whole, sentence = model.probabilities(t)
-            rows.append((label, lang, features.get(t)["rules_crisis"], whole, sentence))
+            rows.append((label, lang, rules_verdict(features.get(t), whole, sentence), whole, sentence))
         table(rows, model.threshold, model.sentence_threshold, title=os.path.basename(path))
 
     if args.expected:

@@ -1313,6 +1313,11 @@ sam_safety_detector_get_n_rules (SamSafetyDetector *self)
 
 /* Checking */
 
+/* Rules below this confidence are overruled when the model gives the message less than
+ * MODEL_VETO_PROBABILITY; train-model.py chooses its threshold with the same values. */
+#define MODEL_VETO_BELOW       0.95
+#define MODEL_VETO_PROBABILITY 0.05
+
 typedef struct
 {
   Rule    *rule;
@@ -2028,10 +2033,28 @@ sam_safety_check (SamSafetyDetector *detector, const char *text)
         result = as_written;
     }
 
-  /* The rules are precise but only know the phrasings someone wrote down; the model reads
-   * the rest. Its threshold keeps its false positives low, so it needs no vetoes. */
-  if (!sam_safety_result_is_crisis (&result) && detector->model != NULL)
+  if (detector->model != NULL && sam_safety_result_is_crisis (&result))
     {
+      /* A weaker verdict of the rules gives way when the model is sure the message is
+       * ordinary ("one more meeting and I jump out of the window lol"): the rules read a few
+       * words, the model the whole message. */
+      if (result.confidence < MODEL_VETO_BELOW)
+        {
+          double probability = sam_safety_model_probability (detector->model, text);
+
+          if (probability < MODEL_VETO_PROBABILITY)
+            {
+              result.kind = SAM_SAFETY_KIND_NONE;
+              result.confidence = probability;
+              result.rule_id = SAM_SAFETY_MODEL_VETO_ID;
+              result.language = NULL;
+            }
+        }
+    }
+  else if (detector->model != NULL)
+    {
+      /* The rules are precise but only know the phrasings someone wrote down; the model reads
+       * the rest. Its threshold keeps its false positives low. */
       double probability = 0.0;
 
       if (sam_safety_model_is_crisis (detector->model, text, &probability))

@@ -29,6 +29,9 @@ typedef enum
 /* The rule id of a verdict reached by the learned second stage (sam-safety-model.h). */
 #define SAM_SAFETY_MODEL_RULE_ID "model/crisis"
 
+/* The rule id of a verdict where the learned stage overruled a weaker rule: not a crisis. */
+#define SAM_SAFETY_MODEL_VETO_ID "model/ordinary"
+
 /* The verdict on one message. It never holds any of the message's text: the strings belong to
  * the detector and live as long as it does. */
 typedef struct
