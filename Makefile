@@ -19,7 +19,7 @@ build: deps $(BUILDDIR)/build.ninja
 	meson compile -C $(BUILDDIR)
 
 run: build
-	GSETTINGS_SCHEMA_DIR=$(BUILDDIR)/data $(BUILDDIR)/src/samantha
+	GSETTINGS_SCHEMA_DIR=$(BUILDDIR)/data SAMANTHA_MODULE_DIR=$(BUILDDIR)/src $(BUILDDIR)/src/samantha
 
 check: deps
 	@status=0; \
