@@ -815,6 +815,108 @@ test_safety_model (void)
   g_assert_cmpfloat (elapsed, <, 1000.0);
 }
 
+/* The model reads the rules' concepts under the same names in every language. */
+static void
+test_safety_concepts (void)
+{
+  const char *texts[] = { "I want to die.", "Ich will sterben.", "Je veux mourir.",
+                          "Quiero morir.",  "Voglio morire.",    "Quero morrer." };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (GPtrArray) words = sam_safety_model_split_words (texts[i]);
+      g_autoptr (GPtrArray) names = NULL;
+      g_autoptr (GPtrArray) concepts = sam_safety_detector_get_concepts (detector, words, &names);
+      GPtrArray *sentence;
+      gboolean   desire = FALSE, death = FALSE, pair = FALSE;
+
+      g_assert_cmpuint (concepts->len, ==, 1);
+      g_assert_cmpuint (names->len, ==, 1);
+      sentence = g_ptr_array_index (names, 0);
+      g_assert_cmpuint (sentence->len, ==, ((GArray *) g_ptr_array_index (concepts, 0))->len);
+      for (guint k = 0; k < sentence->len; k++)
+        {
+          const char *name = g_ptr_array_index (sentence, k);
+
+          desire |= g_str_equal (name, "kDESIRE");
+          death |= g_str_equal (name, "kDEATH");
+          pair |= g_str_equal (name, "pDEATH+DESIRE");
+        }
+      g_assert_true (desire && death && pair);
+    }
+}
+
+/* The rules without the model, as sam-safety-features reads them. */
+static SamSafetyDetector *
+load_rules_only (void)
+{
+  g_autoptr (SamSafetyDetector) rules = sam_safety_detector_new ();
+  const char *const names[] = { "de", "en", "es", "fr", "it", "nl", "pt" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/data/safety/%s.json", RESOURCE_PATH, names[i]);
+      g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
+      g_autoptr (GError) error = NULL;
+
+      g_assert_nonnull (bytes);
+      g_assert_true (sam_safety_detector_load_language (rules, bytes, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (sam_safety_detector_finish_loading (rules, NULL));
+  return g_steal_pointer (&rules);
+}
+
+/* The model overrules the rules only where they are less than sure and it is sure the message
+ * is ordinary, and never on a crisis message of the labelled sets. */
+static void
+test_safety_model_veto (void)
+{
+  g_autoptr (SamSafetyDetector) rules = load_rules_only ();
+  SamSafetyModel *model = sam_safety_detector_get_model (detector);
+  const char     *sets[] = { "safety-dev.jsonl", "safety-heldout.jsonl", "safety-extra.jsonl",
+                             "safety-final.jsonl", "safety-multilingual.jsonl" };
+  guint           n_rules = 0, n_vetoed = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (sets); f++)
+    {
+      g_autoptr (GBytes) bytes = sam_test_load_fixture (sets[f]);
+      g_autofree char *contents =
+          g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          JsonObject     *object;
+          const char     *text;
+          SamSafetyResult alone, full;
+
+          if (*lines[i] == '\0')
+            continue;
+          g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+          object = json_node_get_object (json_parser_get_root (parser));
+          text = json_object_get_string_member (object, "text");
+          alone = sam_safety_check (rules, text);
+          full = sam_safety_check (detector, text);
+          if (!sam_safety_result_is_crisis (&alone))
+            continue;
+          n_rules++;
+          if (sam_safety_result_is_crisis (&full))
+            continue;
+          /* Vetoed: a weaker rule, a sure model, and an ordinary message. */
+          n_vetoed++;
+          g_assert_cmpstr (full.rule_id, ==, SAM_SAFETY_MODEL_VETO_ID);
+          g_assert_cmpfloat (alone.confidence, <, 0.95);
+          g_assert_cmpfloat (full.confidence, <, 0.05);
+          g_assert_cmpfloat (full.confidence, ==, sam_safety_model_probability (model, text));
+          g_assert_cmpstr (json_object_get_string_member (object, "label"), !=, "crisis");
+        }
+    }
+  g_test_message ("the model overruled %u of %u verdicts of the rules", n_vetoed, n_rules);
+  g_assert_cmpuint (n_rules, >, 100);
+}
+
 static void
 test_safety_policy (void)
 {
@@ -995,6 +1097,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/safety/composed-rules", test_safety_composed_rules);
   g_test_add_func ("/safety/speed", test_safety_speed);
   g_test_add_func ("/safety/model", test_safety_model);
+  g_test_add_func ("/safety/concepts", test_safety_concepts);
+  g_test_add_func ("/safety/model-veto", test_safety_model_veto);
   g_test_add_func ("/safety/policy", test_safety_policy);
   g_test_add_func ("/safety/reminders/ai", test_safety_reminders_ai);
   g_test_add_func ("/safety/reminders/break", test_safety_reminders_break);
