@@ -1,6 +1,7 @@
 /* test-ingest.c — learning from the user's files: every format read to plain text, chunks
  * searchable by FTS, damaged files counted and skipped, injection set aside, unchanged files
- * skipped, cancel keeps what was read, facts from files wait for review.
+ * skipped (those that failed too, still listed), cancel keeps what was read, facts from files
+ * wait for review.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,6 +19,7 @@
 #include "model/sam-openai-provider.h"
 #include "sam-replay-server.h"
 #include "sam-test-util.h"
+#include "store/sam-archive-db.h"
 #include "store/sam-memory-store.h"
 
 /* Helpers */
@@ -683,12 +685,13 @@ test_reindex (void)
     g_autoptr (SamArchiveSummary) second = run_indexer (indexer, folder, NULL, &error);
 
     g_assert_no_error (error);
-    /* Eight files with chunks are skipped; a file with none (all set aside) or that failed
-     * is read again, and set aside or failed again. */
-    g_assert_cmpuint (second->n_unchanged, ==, 8);
-    g_assert_cmpuint (second->n_indexed, ==, 1);
+    /* Every file is skipped: the eight with chunks, and those that failed or whose every
+     * text was set aside, which are still listed. */
+    g_assert_cmpuint (second->n_unchanged, ==, 11);
+    g_assert_cmpuint (second->n_read, ==, 0);
+    g_assert_cmpuint (second->n_indexed, ==, 0);
     g_assert_cmpuint (second->n_failed, ==, 2);
-    g_assert_cmpuint (second->n_set_aside, ==, 1);
+    g_assert_cmpuint (second->n_set_aside, ==, 2);
     g_assert_cmpuint (count_chunks (store, "zanzibar"), ==, 1);
     g_assert_cmpuint (count_chunks (store, "castlebay"), ==, 1);
   }
@@ -713,7 +716,8 @@ test_reindex (void)
     }
     third = run_indexer (indexer, folder, NULL, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (third->n_unchanged, ==, 7);
+    g_assert_cmpuint (third->n_unchanged, ==, 10);
+    g_assert_cmpuint (third->n_read, ==, 1);
     g_assert_cmpuint (count_chunks (store, "zanzibar"), ==, 0);
     {
       g_autoptr (GPtrArray) chunks = sam_document_chunk (note->str, 1000);
@@ -722,6 +726,180 @@ test_reindex (void)
       g_assert_cmpuint (chunks->len, ==, 4);
       g_assert_cmpuint (count_chunks (store, "habanero"), ==, chunks->len);
     }
+  }
+}
+
+/* The problems of a run, one "path|title|reason" a line, in the order shown. */
+static char *
+describe_problems (GPtrArray *problems)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const SamArchiveProblem *problem = g_ptr_array_index (problems, i);
+
+      g_string_append_printf (text, "%s|%s|%s\n", problem->path,
+                              problem->title ? problem->title : "", problem->reason);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* Gives PATH the modification time SECONDS, whatever the clock's resolution. */
+static void
+set_modified (const char *path, guint64 seconds)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+
+  g_assert_true (g_file_set_attribute_uint64 (file, G_FILE_ATTRIBUTE_TIME_MODIFIED, seconds,
+                                              G_FILE_QUERY_INFO_NONE, NULL, NULL));
+  g_assert_true (g_file_set_attribute_uint32 (file, G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC, 0,
+                                              G_FILE_QUERY_INFO_NONE, NULL, NULL));
+}
+
+/* Every run tries each file it does not skip: what it read plus what it skipped is all. */
+static void
+assert_accounted (const SamArchiveSummary *summary)
+{
+  g_assert_cmpuint (summary->n_read + summary->n_unchanged, ==, summary->n_files);
+  g_assert_cmpuint (summary->n_failed, ==, summary->failed->len);
+  g_assert_cmpuint (summary->n_set_aside, ==, summary->set_aside->len);
+}
+
+/* What could not be read, or was set aside, is remembered with the file's time and size: an
+ * unchanged file is not read again and is listed as before; a changed one is tried again; one
+ * that now reads well leaves the list; forgetting the folder forgets it all. */
+static void
+test_failures_remembered (void)
+{
+  g_autofree char *folder = make_archive ("remember");
+  g_autofree char *broken = g_build_filename (folder, "notes", "broken.pdf", NULL);
+  g_autofree char *scan = g_build_filename (folder, "notes", "scan.txt", NULL);
+  g_autoptr (SamStore) store = new_store ("remember.db");
+  g_autoptr (SamArchiveIndexer) indexer = sam_archive_indexer_new (store);
+  g_autoptr (SamArchiveSummary) first = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *failed = NULL;
+  g_autofree char *set_aside = NULL;
+  guint            n_failed;
+
+  /* The first run tries every file: two fail, two mails are set aside. */
+  first = run_indexer (indexer, folder, NULL, &error);
+  g_assert_no_error (error);
+  assert_accounted (first);
+  g_assert_cmpuint (first->n_read, ==, first->n_files);
+  g_assert_cmpuint (first->failed->len, >, 0);
+  g_assert_cmpuint (first->set_aside->len, >, 0);
+  g_assert_nonnull (find_problem (first->failed, "/notes/broken.pdf"));
+  g_assert_nonnull (find_problem (first->failed, "/notes/scan.txt"));
+  failed = describe_problems (first->failed);
+  set_aside = describe_problems (first->set_aside);
+  n_failed = first->failed->len;
+
+  /* Nothing changed: nothing is read again, the failed files least of all, and the user
+   * sees the same list, each with its reason; the mails set aside stay set aside. */
+  for (guint run = 0; run < 2; run++)
+    {
+      g_autoptr (SamArchiveSummary) again = run_indexer (indexer, folder, NULL, &error);
+      g_autofree char *failed_again = NULL;
+      g_autofree char *set_aside_again = NULL;
+
+      g_assert_no_error (error);
+      assert_accounted (again);
+      g_assert_cmpuint (again->n_files, ==, first->n_files);
+      g_assert_cmpuint (again->n_read, ==, 0);
+      g_assert_cmpuint (again->n_indexed, ==, 0);
+      failed_again = describe_problems (again->failed);
+      set_aside_again = describe_problems (again->set_aside);
+      g_assert_cmpstr (failed_again, ==, failed);
+      g_assert_cmpstr (set_aside_again, ==, set_aside);
+      g_assert_cmpuint (sam_archive_indexer_get_n_failed (indexer), ==, n_failed);
+      g_assert_cmpstr (find_problem (again->set_aside, "/mail/archive.mbox")->title, ==,
+                       "Account notice");
+      g_assert_cmpuint (count_chunks (store, "evil"), ==, 0);
+      g_assert_cmpuint (count_chunks (store, "wolpertinger"), ==, 0);
+    }
+
+  /* The damaged PDF is touched: only it is tried again, and it fails again, listed as before. */
+  set_modified (broken, 1700000000);
+  {
+    g_autoptr (SamArchiveSummary) touched = run_indexer (indexer, folder, NULL, &error);
+    g_autofree char *failed_again = NULL;
+
+    g_assert_no_error (error);
+    assert_accounted (touched);
+    g_assert_cmpuint (touched->n_read, ==, 1);
+    g_assert_cmpuint (touched->n_unchanged, ==, first->n_files - 1);
+    failed_again = describe_problems (touched->failed);
+    g_assert_cmpstr (failed_again, ==, failed);
+  }
+
+  /* Another size at the same time is a change too. */
+  {
+    g_autofree char *contents = NULL;
+    gsize            length;
+    g_autoptr (SamArchiveSummary) resized = NULL;
+
+    g_assert_true (g_file_get_contents (broken, &contents, &length, NULL));
+    g_assert_true (g_file_set_contents (broken, contents, length / 2, NULL));
+    set_modified (broken, 1700000000);
+    resized = run_indexer (indexer, folder, NULL, &error);
+    g_assert_no_error (error);
+    assert_accounted (resized);
+    g_assert_cmpuint (resized->n_read, ==, 1);
+    g_assert_cmpuint (resized->failed->len, ==, n_failed);
+    g_assert_nonnull (find_problem (resized->failed, "/notes/broken.pdf"));
+  }
+
+  /* The binary note becomes text: it is read, and leaves the list, this run and the next. */
+  g_assert_true (g_file_set_contents (scan, "Scanned receipt: one Okapi figurine.\n", -1, NULL));
+  set_modified (scan, 1700000100);
+  for (guint run = 0; run < 2; run++)
+    {
+      g_autoptr (SamArchiveSummary) fixed = run_indexer (indexer, folder, NULL, &error);
+
+      g_assert_no_error (error);
+      assert_accounted (fixed);
+      g_assert_cmpuint (fixed->n_read, ==, run == 0 ? 1 : 0);
+      g_assert_cmpuint (fixed->n_indexed, ==, run == 0 ? 1 : 0);
+      g_assert_cmpuint (fixed->failed->len, ==, n_failed - 1);
+      g_assert_null (find_problem (fixed->failed, "/notes/scan.txt"));
+      g_assert_nonnull (find_problem (fixed->failed, "/notes/broken.pdf"));
+      g_assert_cmpuint (count_chunks (store, "okapi"), ==, 1);
+    }
+
+  /* Forgetting the folder forgets what failed in it: every file is tried again. */
+  g_assert_true (sam_store_forget_folder (store, folder, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (SamArchiveSummary) forgotten = run_indexer (indexer, folder, NULL, &error);
+
+    g_assert_no_error (error);
+    assert_accounted (forgotten);
+    g_assert_cmpuint (forgotten->n_read, ==, forgotten->n_files);
+    g_assert_cmpuint (forgotten->failed->len, ==, n_failed - 1);
+    g_assert_cmpuint (forgotten->set_aside->len, ==, first->set_aside->len);
+  }
+
+  /* A failed file that is gone is forgotten after the next run. */
+  {
+    g_autoptr (SamArchiveDb) db = sam_archive_db_open (sam_store_get_path (store), &error);
+    g_autoptr (GPtrArray) before = NULL;
+    g_autoptr (GPtrArray) after = NULL;
+    g_autoptr (SamArchiveSummary) summary = NULL;
+
+    g_assert_no_error (error);
+    before = sam_archive_db_get_failures (db, broken, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (before->len, ==, 1);
+    g_assert_cmpint (g_unlink (broken), ==, 0);
+    summary = run_indexer (indexer, folder, NULL, &error);
+    g_assert_no_error (error);
+    assert_accounted (summary);
+    g_assert_null (find_problem (summary->failed, "/notes/broken.pdf"));
+    after = sam_archive_db_get_failures (db, broken, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (after->len, ==, 0);
   }
 }
 
@@ -901,6 +1079,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ingest/index", test_index);
   g_test_add_func ("/ingest/reindex", test_reindex);
   g_test_add_func ("/ingest/forget-folder", test_forget_folder);
+  g_test_add_func ("/ingest/failures-remembered", test_failures_remembered);
   g_test_add_func ("/ingest/cancel", test_cancel);
   g_test_add_func ("/ingest/facts", test_facts);
   return g_test_run ();

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "sam-test-util.h"
+#include "store/sam-archive-db.h"
 #include "store/sam-embedding-store.h"
 #include "store/sam-memory-store.h"
 #include "store/sam-store-private.h"
@@ -167,6 +168,17 @@ test_from_version (gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (count_hits (store, "bread"), ==, 1);
 
+  /* The embedding written by version 6 is kept (before the test below writes its own). */
+  if (version >= 6)
+    {
+      g_autoptr (GArray) read = sam_store_get_fact_embedding (store, 1, "embed-v6", &error);
+      const float values[] = { 1.0f, 2.0f };
+
+      g_assert_no_error (error);
+      g_assert_nonnull (read);
+      g_assert_cmpmem (read->data, read->len * sizeof (float), values, sizeof values);
+    }
+
   /* Tables added later work. */
   g_assert_true (sam_store_add_safety_event (store, "crisis", &error));
   g_assert_cmpuint (sam_store_count_safety_events (store, today, "crisis", &error), ==, 1);
@@ -217,6 +229,34 @@ test_from_version (gconstpointer data)
     g_assert_nonnull (read);
     g_assert_cmpmem (read->data, read->len * sizeof (float), values, sizeof values);
     g_assert_cmpint (sam_store_count_fact_embeddings (store, &error), ==, 1);
+  }
+
+  /* What learning from files could not read is remembered, through the indexer's own
+   * connection, and forgotten with its folder. */
+  {
+    g_autoptr (SamArchiveDb) archive = sam_archive_db_open (path, &error);
+    g_autoptr (GPtrArray) failures =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) sam_archive_failure_free);
+    g_autoptr (GPtrArray) read = NULL;
+    SamArchiveFailure *failure;
+
+    g_assert_no_error (error);
+    g_ptr_array_add (failures, sam_archive_failure_new (SAM_ARCHIVE_FAILURE_UNREADABLE, NULL,
+                                                        "This is a damaged PDF."));
+    g_assert_true (sam_archive_db_set_failures (archive, "/tmp/notes/broken.pdf", 1700000000000000,
+                                                100, failures, &error));
+    g_assert_no_error (error);
+    read = sam_archive_db_get_failures (archive, "/tmp/notes/broken.pdf", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (read->len, ==, 1);
+    failure = g_ptr_array_index (read, 0);
+    g_assert_cmpint (failure->kind, ==, SAM_ARCHIVE_FAILURE_UNREADABLE);
+    g_assert_cmpstr (failure->reason, ==, "This is a damaged PDF.");
+    g_assert_cmpint (failure->modified, ==, 1700000000000000);
+    g_assert_cmpint (failure->size, ==, 100);
+    g_assert_true (sam_store_forget_folder (store, "/tmp/notes", &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (query_int (db, "SELECT count(*) FROM archive_failures"), ==, 0);
   }
 
   /* Memory written by version 4 is still remembered and recallable. */

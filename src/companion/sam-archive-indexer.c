@@ -269,6 +269,7 @@ typedef struct
   GFile *file;
   char  *path;
   gint64 modified;
+  gint64 size;
 } Entry;
 
 static void
@@ -292,7 +293,7 @@ compare_entries (gconstpointer a, gconstpointer b)
   G_FILE_ATTRIBUTE_STANDARD_NAME                                             \
   "," G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_IS_HIDDEN \
   "," G_FILE_ATTRIBUTE_TIME_MODIFIED "," G_FILE_ATTRIBUTE_TIME_MODIFIED_USEC \
-  "," G_FILE_ATTRIBUTE_ID_FILE
+  "," G_FILE_ATTRIBUTE_ID_FILE "," G_FILE_ATTRIBUTE_STANDARD_SIZE
 
 static gint64
 modified_of (GFileInfo *info)
@@ -363,6 +364,7 @@ walk (GFile        *folder,
               entry->file = g_object_ref (child);
               entry->path = g_file_get_path (child);
               entry->modified = modified_of (info);
+              entry->size = g_file_info_get_size (info);
               if (entry->path)
                 g_ptr_array_add (entries, entry);
               else
@@ -429,6 +431,46 @@ collect_files (Job *job, GCancellable *cancellable)
   return g_steal_pointer (&unique);
 }
 
+/* The failures remembered for a file are still true when it has not changed since. */
+static gboolean
+failures_still_hold (GPtrArray *failures, const Entry *entry, gboolean *unreadable)
+{
+  *unreadable = FALSE;
+  if (failures == NULL || failures->len == 0)
+    return FALSE;
+  for (guint i = 0; i < failures->len; i++)
+    {
+      SamArchiveFailure *failure = g_ptr_array_index (failures, i);
+
+      if (failure->modified != entry->modified || failure->size != entry->size)
+        return FALSE;
+      if (failure->kind == SAM_ARCHIVE_FAILURE_UNREADABLE)
+        *unreadable = TRUE;
+    }
+  return TRUE;
+}
+
+/* The failures of a file, for the summary: what the user is shown, run after run. */
+static void
+add_failures (SamArchiveSummary *summary, const char *path, GPtrArray *failures)
+{
+  for (guint i = 0; i < failures->len; i++)
+    {
+      SamArchiveFailure *failure = g_ptr_array_index (failures, i);
+
+      if (failure->kind == SAM_ARCHIVE_FAILURE_SET_ASIDE)
+        {
+          g_ptr_array_add (summary->set_aside, problem_new (path, failure->title, failure->reason));
+          summary->n_set_aside++;
+        }
+      else
+        {
+          g_ptr_array_add (summary->failed, problem_new (path, failure->title, failure->reason));
+          summary->n_failed++;
+        }
+    }
+}
+
 /* Reads one file into chunks; FALSE when the run should stop (cancelled). */
 static gboolean
 index_file (Job *job, SamArchiveDb *db, Entry *entry, GCancellable *cancellable)
@@ -438,23 +480,50 @@ index_file (Job *job, SamArchiveDb *db, Entry *entry, GCancellable *cancellable)
   g_autoptr (GPtrArray) chunks = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) inferences =
       g_ptr_array_new_with_free_func ((GDestroyNotify) inference_free);
+  g_autoptr (GPtrArray) remembered = NULL;
+  g_autoptr (GPtrArray) failures =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) sam_archive_failure_free);
   g_autoptr (GError) error = NULL;
-  gint64 indexed;
+  gint64   indexed;
+  gboolean unreadable = FALSE;
 
   indexed = sam_archive_db_get_modified (db, entry->path, &error);
-  if (error == NULL && indexed == entry->modified)
+  if (error == NULL)
+    remembered = sam_archive_db_get_failures (db, entry->path, &error);
+  if (error == NULL)
     {
-      summary->n_unchanged++;
-      return TRUE;
+      gboolean failures_hold = failures_still_hold (remembered, entry, &unreadable);
+
+      /* Unchanged since it was read: a file that could not be read is not read again (its
+       * old chunks, if any, stay), nor one whose every text was set aside; a file read with
+       * some mails set aside when its chunks are from the same time. The user still sees why
+       * each was left out. */
+      if ((failures_hold && (unreadable || indexed < 0 || indexed == entry->modified)) ||
+          (remembered->len == 0 && indexed == entry->modified))
+        {
+          add_failures (summary, entry->path, remembered);
+          summary->n_unchanged++;
+          return TRUE;
+        }
     }
   g_clear_error (&error);
 
+  summary->n_read++;
   if (!(documents = sam_document_extract (entry->file, entry->modified, cancellable, &error)))
     {
+      g_autoptr (GError) save_error = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return FALSE;
       g_ptr_array_add (summary->failed, problem_new (entry->path, NULL, error->message));
       summary->n_failed++;
+      /* Remembered, so it is not read again until it changes. */
+      g_ptr_array_add (
+          failures, sam_archive_failure_new (SAM_ARCHIVE_FAILURE_UNREADABLE, NULL, error->message));
+      if (!sam_archive_db_set_failures (db, entry->path, entry->modified, entry->size, failures,
+                                        &save_error))
+        g_debug ("Archive: could not remember that %s failed: %s", entry->path,
+                 save_error->message);
       return TRUE;
     }
 
@@ -469,14 +538,13 @@ index_file (Job *job, SamArchiveDb *db, Entry *entry, GCancellable *cancellable)
       if (sam_document_find_injection (document->text, &reason))
         {
           g_autofree char *basename = g_path_get_basename (entry->path);
-
           /* A mail of a mailbox is named by its subject; a file by its path alone. */
-          g_ptr_array_add (
-              summary->set_aside,
-              problem_new (entry->path,
-                           g_strcmp0 (document->title, basename) == 0 ? NULL : document->title,
-                           reason));
+          const char *title = g_strcmp0 (document->title, basename) == 0 ? NULL : document->title;
+
+          g_ptr_array_add (summary->set_aside, problem_new (entry->path, title, reason));
           summary->n_set_aside++;
+          g_ptr_array_add (failures,
+                           sam_archive_failure_new (SAM_ARCHIVE_FAILURE_SET_ASIDE, title, reason));
           continue;
         }
 
@@ -493,7 +561,9 @@ index_file (Job *job, SamArchiveDb *db, Entry *entry, GCancellable *cancellable)
       g_ptr_array_add (inferences, inference);
     }
 
-  if (!sam_archive_db_replace_file (db, entry->path, chunks, entry->modified, &error))
+  /* The chunks and what was set aside, together: a file read well has no failures left. */
+  if (!sam_archive_db_replace_file (db, entry->path, chunks, entry->modified, entry->size, failures,
+                                    &error))
     {
       g_ptr_array_add (summary->failed, problem_new (entry->path, NULL, error->message));
       summary->n_failed++;
@@ -537,6 +607,21 @@ index_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       n_done++;
     }
   post_progress (self, job, n_done, NULL);
+
+  /* The failures of files that are gone are forgotten, after a whole run. */
+  if (!g_cancellable_is_cancelled (cancellable))
+    {
+      g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; i < entries->len; i++)
+        g_hash_table_add (seen, ((Entry *) g_ptr_array_index (entries, i))->path);
+      for (guint i = 0; job->folders[i]; i++)
+        if (!sam_archive_db_prune_failures (db, job->folders[i], seen, &error))
+          {
+            g_debug ("Archive: could not forget the failures of files gone: %s", error->message);
+            g_clear_error (&error);
+          }
+    }
 
   job->n_done = n_done;
   job->summary->cancelled = g_cancellable_is_cancelled (cancellable);

@@ -25,8 +25,9 @@ typedef struct
 {
   guint      n_files;     /* files found that Samantha reads */
   guint      n_indexed;   /* read and saved this time */
-  guint      n_unchanged; /* unchanged since they were last read: skipped */
-  guint      n_failed;    /* could not be read: see FAILED */
+  guint      n_unchanged; /* unchanged since they were last read or tried: skipped */
+  guint      n_read;      /* opened and read this time, whether or not they could be */
+  guint      n_failed;    /* could not be read, this time or unchanged since: see FAILED */
   guint      n_set_aside; /* texts that speak to an AI with instructions: see SET_ASIDE */
   guint      n_chunks;    /* chunks written */
   guint      n_facts;     /* facts proposed, all waiting for the user's review */
@@ -70,7 +71,9 @@ const SamArchiveSummary *sam_archive_indexer_get_summary (SamArchiveIndexer *sel
  * symbolic links followed without loops) into archive chunks, in a thread with its own
  * database connection. A file unchanged since it was last read is skipped; a changed one
  * replaces its chunks. A damaged file is counted and skipped; a text that speaks to an AI
- * with instructions is set aside. Then, with an extractor, facts are proposed from what was
+ * with instructions is set aside. Both are remembered with the file's modification time and
+ * size: until the file changes it is not read again, and listed in the summary as before
+ * (failures of files gone from FOLDERS are forgotten). Then, with an extractor, facts are proposed from what was
  * read, each waiting for the user's review. Cancelling stops soon and keeps what was read. */
 void sam_archive_indexer_index_async (SamArchiveIndexer  *self,
                                       const char *const  *folders,

@@ -457,7 +457,8 @@ sam_store_forget_file (SamStore *self, const char *path, GError **error)
 {
   g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
-  return delete_with (self, "DELETE FROM archive_chunks WHERE path = ?1", 0, path, error);
+  return delete_with (self, "DELETE FROM archive_chunks WHERE path = ?1", 0, path, error) &&
+         delete_with (self, "DELETE FROM archive_failures WHERE path = ?1", 0, path, error);
 }
 
 gboolean
@@ -479,6 +480,8 @@ sam_store_forget_folder (SamStore *self, const char *folder, GError **error)
   if (!_sam_store_exec (db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", error))
     return FALSE;
   ok = delete_inside (self, "DELETE FROM archive_chunks WHERE substr (path, 1, length (?1)) = ?1",
+                      prefix, error) &&
+       delete_inside (self, "DELETE FROM archive_failures WHERE substr (path, 1, length (?1)) = ?1",
                       prefix, error) &&
        delete_inside (self,
                       "DELETE FROM memory_facts WHERE status = 'pending-review' "
@@ -505,6 +508,7 @@ sam_store_forget_all_memories (SamStore *self, GError **error)
                         "DELETE FROM memory_facts;"
                         "DELETE FROM memory_blocks;"
                         "DELETE FROM archive_chunks;"
+                        "DELETE FROM archive_failures;"
                         "DELETE FROM conversation_summaries;"
                         "INSERT INTO memory_facts_fts (memory_facts_fts) VALUES ('delete-all');"
                         "INSERT INTO archive_chunks_fts (archive_chunks_fts) VALUES ('delete-all');"

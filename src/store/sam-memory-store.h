@@ -69,8 +69,8 @@ gboolean sam_store_invalidate_fact (
     SamStore *self, gint64 id, gint64 replaced_by, gint64 when, GError **error);
 /* Deletes the fact, its index entries, and overwrites the freed space on disk. */
 gboolean sam_store_forget_fact (SamStore *self, gint64 id, GError **error);
-/* Every fact, core block, archive chunk and conversation summary, gone the same way.
- * Conversations stay. */
+/* Every fact, core block, archive chunk, remembered failure of a file and conversation
+ * summary, gone the same way. Conversations stay. */
 gboolean sam_store_forget_all_memories (SamStore *self, GError **error);
 
 /* Core blocks: "persona", "user", "relationship", "now", "style". */
@@ -81,15 +81,16 @@ sam_store_set_core_block (SamStore *self, const char *label, const char *value, 
 
 /* Archive chunks, position counting from 0 within PATH; a chunk at the same place is
  * replaced. Returns the chunk's id, or 0 on error. */
-gint64   sam_store_add_chunk (SamStore   *self,
-                              const char *path,
-                              guint       position,
-                              const char *text,
-                              gint64      modified,
-                              GError    **error);
+gint64 sam_store_add_chunk (SamStore   *self,
+                            const char *path,
+                            guint       position,
+                            const char *text,
+                            gint64      modified,
+                            GError    **error);
+/* The chunks of PATH and what is remembered of why it could not be read. */
 gboolean sam_store_forget_file (SamStore *self, const char *path, GError **error);
-/* Everything read from files inside FOLDER, and the facts from them still waiting for review;
- * facts the user approved stay. */
+/* Everything read from files inside FOLDER, what could not be read or was set aside there,
+ * and the facts from them still waiting for review; facts the user approved stay. */
 gboolean sam_store_forget_folder (SamStore *self, const char *folder, GError **error);
 
 /* Recall's raw material: BM25 candidates from one source. */

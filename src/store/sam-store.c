@@ -166,6 +166,21 @@ static const char *const migrations[] = {
   "CREATE TRIGGER memory_fact_embeddings_stale AFTER UPDATE OF text ON memory_facts BEGIN"
   "  DELETE FROM memory_fact_embeddings WHERE fact_id = new.id;"
   "END;",
+
+  /* 7: what learning from the user's files could not read ('failed') or set aside as text
+   * that speaks to an AI ('set-aside'), with the file's modification time and size then:
+   * an unchanged file is not read again, and its reason is still shown. A mail of a mailbox
+   * that was set aside has its subject as title; a file has one row per problem. */
+  "CREATE TABLE archive_failures ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  path TEXT NOT NULL,"
+  "  modified INTEGER NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('failed', 'set-aside')),"
+  "  title TEXT,"
+  "  reason TEXT NOT NULL,"
+  "  created INTEGER NOT NULL);"
+  "CREATE INDEX archive_failures_by_path ON archive_failures (path);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SAM_STORE_SCHEMA_VERSION);
