@@ -1,6 +1,7 @@
 /* test-archive-group.c — Preferences → Memory → Learning from Your Files under Xvfb: the
  * chosen folders, Learn Now through the application's action, progress while it reads, the
- * summary with what could not be read or was set aside, Cancel, removing a folder.
+ * summary with what could not be read or was set aside (the same list run after run), Cancel,
+ * removing a folder.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -96,6 +97,30 @@ count_chunks (SamStore *store, const char *word)
   return matches->len;
 }
 
+/* The rows under WIDGET that name a file and why it was not read, "title|subtitle" a line. */
+static void
+collect_problem_rows (GtkWidget *widget, GString *rows)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_ACTION_ROW (child))
+        g_string_append_printf (rows, "%s|%s\n",
+                                adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)),
+                                adw_action_row_get_subtitle (ADW_ACTION_ROW (child)));
+      collect_problem_rows (child, rows);
+    }
+}
+
+static char *
+problem_rows (GtkWidget *group, const char *expander)
+{
+  GString *rows = g_string_new (NULL);
+
+  collect_problem_rows (template_child (group, expander), rows);
+  return g_string_free (rows, FALSE);
+}
+
 /* The dialog that asks before forgetting a folder, into *DATA. */
 static gboolean
 forget_dialog_shown (gpointer data)
@@ -118,6 +143,8 @@ test_archive_group (void)
   AdwMessageDialog  *dialog = NULL;
   SamStore          *store = sam_application_get_store (app, NULL);
   g_autofree char   *png = NULL;
+  g_autofree char   *failed = NULL;
+  g_autofree char   *set_aside = NULL;
 
   g_assert_nonnull (indexer);
   g_assert_nonnull (store);
@@ -156,8 +183,32 @@ test_archive_group (void)
   g_assert_true (gtk_widget_get_visible (template_child (group, "failed_row")));
   g_assert_cmpstr (
       adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (template_child (group, "failed_row"))), ==,
-      "2 files");
+      "2 files, each tried again once it changes");
   g_assert_true (gtk_widget_get_visible (template_child (group, "set_aside_row")));
+  failed = problem_rows (group, "failed_row");
+  set_aside = problem_rows (group, "set_aside_row");
+  g_assert_nonnull (strstr (failed, "broken.pdf|"));
+  g_assert_nonnull (strstr (failed, "scan.txt|"));
+  g_assert_nonnull (strstr (set_aside, "archive.mbox — Account notice|"));
+
+  /* Learn Now again: nothing changed, so nothing is read, and the same files are listed with
+   * the same reasons. */
+  g_signal_emit_by_name (template_child (group, "learn_button"), "clicked");
+  g_assert_true (sam_test_ui_wait_for (not_running, indexer, 20000));
+  sam_test_ui_iterate (50);
+  g_assert_cmpuint (sam_archive_indexer_get_summary (indexer)->n_read, ==, 0);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (label)),
+                                   "Read 0 files; 10 unchanged since last time."));
+  {
+    g_autofree char *failed_again = problem_rows (group, "failed_row");
+    g_autofree char *set_aside_again = problem_rows (group, "set_aside_row");
+
+    g_assert_cmpstr (failed_again, ==, failed);
+    g_assert_cmpstr (set_aside_again, ==, set_aside);
+  }
+  g_assert_cmpstr (
+      adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (template_child (group, "failed_row"))), ==,
+      "2 files, each tried again once it changes");
 
   /* Cancel right after Learn Now: the run stops and says so. */
   g_signal_emit_by_name (template_child (group, "learn_button"), "clicked");

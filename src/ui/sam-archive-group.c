@@ -221,7 +221,10 @@ update_summary (SamArchiveGroup *self)
     }
   gtk_label_set_text (self->summary_label, g_strstrip (text->str));
 
-  counts = g_strdup_printf (ngettext ("%u file", "%u files", summary->failed->len),
+  /* Not read again until it changes: the list says so, as it stays from run to run. */
+  counts = g_strdup_printf (ngettext ("%u file, tried again once it changes",
+                                      "%u files, each tried again once it changes",
+                                      summary->failed->len),
                             summary->failed->len);
   adw_expander_row_set_subtitle (self->failed_row, counts);
   gtk_widget_set_visible (GTK_WIDGET (self->failed_row), summary->failed->len > 0);
