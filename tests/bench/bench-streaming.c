@@ -143,6 +143,7 @@ trace_report (void)
         {
           if (last_tick != 0 && event->time - last_tick > 6000)
             {
+              /* Each event is shown at the wall and CPU time since the tick before. */
               g_print ("stall %.1f ms (%.1f ms CPU, %.1f ms waiting on X):",
                        (event->time - last_tick) / 1000.0,
                        (event->cpu_time - last_tick_cpu) / 1000.0,
@@ -160,7 +161,8 @@ trace_report (void)
 
                   if (g_str_equal (e->what, "tick"))
                     break;
-                  g_print (" %s@%.1f", e->what, (e->time - last_tick) / 1000.0);
+                  g_print (" %s@%.1f/%.1f", e->what, (e->time - last_tick) / 1000.0,
+                           (e->cpu_time - last_tick_cpu) / 1000.0);
                 }
               g_print ("\n");
             }
