@@ -868,6 +868,33 @@ test_failures_remembered (void)
       g_assert_cmpuint (count_chunks (store, "okapi"), ==, 1);
     }
 
+  /* A folder not there one day (a disk not plugged in) is not a folder whose files are gone:
+   * when it is back, what failed in it is still known and not read again. */
+  {
+    g_autofree char *away = g_strconcat (folder, "-away", NULL);
+
+    g_assert_cmpint (g_rename (folder, away), ==, 0);
+    {
+      g_autoptr (SamArchiveSummary) missing = run_indexer (indexer, folder, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (missing->n_files, ==, 0);
+      g_assert_cmpuint (missing->failed->len, ==, 1);
+      g_assert_cmpstr (((SamArchiveProblem *) g_ptr_array_index (missing->failed, 0))->path, ==,
+                       folder);
+    }
+    g_assert_cmpint (g_rename (away, folder), ==, 0);
+    {
+      g_autoptr (SamArchiveSummary) back = run_indexer (indexer, folder, NULL, &error);
+
+      g_assert_no_error (error);
+      assert_accounted (back);
+      g_assert_cmpuint (back->n_read, ==, 0);
+      g_assert_cmpuint (back->failed->len, ==, n_failed - 1);
+      g_assert_cmpuint (back->set_aside->len, ==, first->set_aside->len);
+    }
+  }
+
   /* Forgetting the folder forgets what failed in it: every file is tried again. */
   g_assert_true (sam_store_forget_folder (store, folder, &error));
   g_assert_no_error (error);

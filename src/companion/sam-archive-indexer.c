@@ -575,6 +575,26 @@ index_file (Job *job, SamArchiveDb *db, Entry *entry, GCancellable *cancellable)
   return TRUE;
 }
 
+/* Whether FOLDER, or a folder inside it, could not be opened this run: a problem that is not
+ * one of the files found (SEEN). */
+static gboolean
+folder_failed (SamArchiveSummary *summary, const char *folder, GHashTable *seen)
+{
+  g_autofree char *prefix = g_str_has_suffix (folder, G_DIR_SEPARATOR_S)
+                                ? g_strdup (folder)
+                                : g_strconcat (folder, G_DIR_SEPARATOR_S, NULL);
+
+  for (guint i = 0; i < summary->failed->len; i++)
+    {
+      SamArchiveProblem *problem = g_ptr_array_index (summary->failed, i);
+
+      if (!g_hash_table_contains (seen, problem->path) &&
+          (g_str_equal (problem->path, folder) || g_str_has_prefix (problem->path, prefix)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 index_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -608,7 +628,8 @@ index_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
     }
   post_progress (self, job, n_done, NULL);
 
-  /* The failures of files that are gone are forgotten, after a whole run. */
+  /* The failures of files that are gone are forgotten, after a whole run; not in a folder
+   * that could not be opened (a disk not there today), whose files may well be back. */
   if (!g_cancellable_is_cancelled (cancellable))
     {
       g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -616,11 +637,15 @@ index_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       for (guint i = 0; i < entries->len; i++)
         g_hash_table_add (seen, ((Entry *) g_ptr_array_index (entries, i))->path);
       for (guint i = 0; job->folders[i]; i++)
-        if (!sam_archive_db_prune_failures (db, job->folders[i], seen, &error))
-          {
-            g_debug ("Archive: could not forget the failures of files gone: %s", error->message);
-            g_clear_error (&error);
-          }
+        {
+          if (folder_failed (job->summary, job->folders[i], seen))
+            continue;
+          if (!sam_archive_db_prune_failures (db, job->folders[i], seen, &error))
+            {
+              g_debug ("Archive: could not forget the failures of files gone: %s", error->message);
+              g_clear_error (&error);
+            }
+        }
     }
 
   job->n_done = n_done;
