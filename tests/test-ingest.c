@@ -928,6 +928,30 @@ test_failures_remembered (void)
     g_assert_no_error (error);
     g_assert_cmpuint (after->len, ==, 0);
   }
+
+  /* Forgetting one file, or every memory, forgets why it was left out too: it is read again,
+   * and set aside again. */
+  {
+    g_autofree char *anweisung = g_build_filename (folder, "mail", "anweisung.eml", NULL);
+    g_autoptr (SamArchiveSummary) one = NULL;
+    g_autoptr (SamArchiveSummary) all = NULL;
+
+    g_assert_true (sam_store_forget_file (store, anweisung, &error));
+    g_assert_no_error (error);
+    one = run_indexer (indexer, folder, NULL, &error);
+    g_assert_no_error (error);
+    assert_accounted (one);
+    g_assert_cmpuint (one->n_read, ==, 1);
+    g_assert_nonnull (find_problem (one->set_aside, "/mail/anweisung.eml"));
+
+    g_assert_true (sam_store_forget_all_memories (store, &error));
+    g_assert_no_error (error);
+    all = run_indexer (indexer, folder, NULL, &error);
+    g_assert_no_error (error);
+    assert_accounted (all);
+    g_assert_cmpuint (all->n_read, ==, all->n_files);
+    g_assert_cmpuint (all->set_aside->len, ==, first->set_aside->len);
+  }
 }
 
 /* Cancelling stops midway and keeps the files read so far; the next run goes on from there. */
