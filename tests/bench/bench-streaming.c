@@ -413,13 +413,14 @@ run_baseline (gint64 *max_gap, gint64 *p99)
 
 /* Mean microseconds for one streaming update of a view already holding @length tokens. */
 static double
-update_cost (guint length)
+update_cost (guint length, double *finish_ms)
 {
   GtkWidget *window = gtk_window_new ();
   GtkWidget *scroller = gtk_scrolled_window_new ();
   GtkWidget *view = sam_markdown_view_new ();
   g_autoptr (GString) text = g_string_new (NULL);
   gint64 start;
+  double cost;
   guint  i;
 
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
@@ -438,8 +439,15 @@ update_cost (guint length)
       sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
     }
 
+  cost = (g_get_monotonic_time () - start) / 500.0;
+
+  /* The end of the stream, as the view sees it: the whole text, finished. */
+  start = g_get_monotonic_time ();
+  sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view), text->str);
+  *finish_ms = (g_get_monotonic_time () - start) / 1000.0;
+
   gtk_window_destroy (GTK_WINDOW (window));
-  return (g_get_monotonic_time () - start) / 500.0;
+  return cost;
 }
 
 int
@@ -452,7 +460,7 @@ main (int argc, char *argv[])
   g_autoptr (SamChat) chat = NULL;
   GtkWidget *window, *view;
   Bench      bench = { 0 };
-  double     early, late;
+  double     early, late, finish_early, finish_late;
   gint64     p99, baseline_max, baseline_p99;
 
   gtk_init ();
@@ -502,8 +510,8 @@ main (int argc, char *argv[])
 
   run_baseline (&baseline_max, &baseline_p99);
 
-  early = update_cost (500);
-  late = update_cost (N_TOKENS);
+  early = update_cost (500, &finish_early);
+  late = update_cost (N_TOKENS, &finish_late);
 
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
@@ -511,9 +519,10 @@ main (int argc, char *argv[])
   g_print ("streaming: saving the reply every half second (as SamChat does) took at most %.1f "
            "ms\n",
            bench.max_checkpoint / 1000.0);
-  g_print ("streaming: end of the stream (the finished reply shown), longest main-loop stall %.1f "
-           "ms (budget 8.0)\n",
-           bench.end_max_gap / 1000.0);
+  g_print ("streaming: end of the stream (the reply finished in the store and shown as finished), "
+           "longest main-loop stall %.1f ms (budget 8.0); the view's own part at %u tokens: %.1f "
+           "ms\n",
+           bench.end_max_gap / 1000.0, N_TOKENS, finish_late);
   g_print (
       "streaming: baseline (plain labels, one per paragraph, given the same text at the same rate in "
       "the same window): "
