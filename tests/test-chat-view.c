@@ -538,6 +538,18 @@ test_chat_streaming_sticks_to_bottom (void)
   for (GtkWidget *child = gtk_widget_get_first_child (markdown); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     g_assert_true (gtk_label_get_selectable (GTK_LABEL (child)));
+
+  /* Back up at the question, the start of the reply is drawn (the view draws only the blocks
+   * on screen, and draws again when the list scrolls). */
+  sam_chat_view_scroll_to_message (SAM_CHAT_VIEW (chat_view), sam_message_get_id (question));
+  sam_test_ui_iterate (200);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), <,
+                     gtk_adjustment_get_upper (adjustment) -
+                         2 * gtk_adjustment_get_page_size (adjustment));
+  g_clear_pointer (&png, g_free);
+  png = sam_test_ui_save_png (GTK_WIDGET (window), "streamed-scrolled");
+  g_assert_true (
+      gtk_widget_get_visible (template_child (chat_view, SAM_TYPE_CHAT_VIEW, "jump_button")));
 }
 
 static void

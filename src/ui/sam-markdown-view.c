@@ -490,16 +490,34 @@ sam_markdown_view_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
   graphene_rect_t  visible;
-  gboolean         cull = get_visible_rect (self, &visible);
 
   self->culled = FALSE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
+  if (!get_visible_rect (self, &visible))
+    {
+      for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        gtk_widget_snapshot_child (widget, child, snapshot);
+      return;
+    }
+
+  /* Blocks are laid out one below the other and do not overlap: going up from the last one,
+   * as a reply being written is seen from its end, the blocks above the visible ones are not
+   * even looked at. */
+  for (GtkWidget *child = gtk_widget_get_last_child (widget); child != NULL;
+       child = gtk_widget_get_prev_sibling (child))
     {
       graphene_rect_t bounds;
 
-      if (cull && gtk_widget_compute_bounds (child, widget, &bounds) &&
-          !graphene_rect_intersection (&bounds, &visible, NULL))
+      if (!gtk_widget_compute_bounds (child, widget, &bounds))
+        continue;
+
+      if (bounds.origin.y + bounds.size.height < visible.origin.y)
+        {
+          self->culled = TRUE;
+          break;
+        }
+
+      if (!graphene_rect_intersection (&bounds, &visible, NULL))
         {
           self->culled = TRUE;
           continue;
