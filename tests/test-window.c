@@ -208,6 +208,33 @@ test_window_temporary_conversation (void)
   g_assert_cmpint (sam_conversation_get_kind (conversation), ==, SAM_CONVERSATION_KIND_NORMAL);
 }
 
+/* The name the installation gave the companion is the one the window says is an AI. */
+static void
+test_window_companion_name (void)
+{
+  SamWindow *window = open_main_window ();
+  g_autoptr (GSettings) settings = g_settings_new (APP_ID);
+  GtkWidget *description = template_child (window, "welcome_description");
+  GtkWidget *ai_label;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-conversation", NULL));
+  ai_label = (GtkWidget *) gtk_widget_get_template_child (
+      GTK_WIDGET (sam_window_get_chat_view (window)), SAM_TYPE_CHAT_VIEW, "ai_label");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (ai_label)), ==,
+                   "Samantha is an AI, not a person. It can be wrong.");
+
+  g_settings_set_string (settings, "companion-name", "Juno");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (description)), "I’m Juno,"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (description)), "not a person"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (ai_label)), ==,
+                   "Juno is an AI, not a person. It can be wrong.");
+
+  g_settings_reset (settings, "companion-name");
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (description)), "I’m Samantha,"));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (ai_label)), ==,
+                   "Samantha is an AI, not a person. It can be wrong.");
+}
+
 static void
 test_window_app_actions (void)
 {
@@ -368,6 +395,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/window/accessibility", test_window_accessibility);
   g_test_add_func ("/ui/window/search-action", test_window_search_action);
   g_test_add_func ("/ui/window/temporary-conversation", test_window_temporary_conversation);
+  g_test_add_func ("/ui/window/companion-name", test_window_companion_name);
   g_test_add_func ("/ui/window/app-actions", test_window_app_actions);
   g_test_add_func ("/ui/window/style-preference", test_window_style_preference);
   g_test_add_func ("/ui/window/adaptive", test_window_adaptive);

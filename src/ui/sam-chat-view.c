@@ -42,6 +42,7 @@ struct _SamChatView
   GdkFrameClock *frame_clock;
   gulong         layout_handler_id;
   guint          reminder_timeout_id;
+  char          *companion_name; /* NULL: Samantha, as the template says */
   gboolean       scrolling;
   guint          draft_timeout_id;
 
@@ -392,8 +393,17 @@ restore_ai_label_cb (gpointer data)
   SamChatView *self = data;
 
   self->reminder_timeout_id = 0;
-  gtk_label_set_text (GTK_LABEL (self->ai_label),
-                      _ ("Samantha is an AI, not a person. It can be wrong."));
+  if (self->companion_name)
+    {
+      /* Translators: %s is the name the user gave their companion. */
+      g_autofree char *text =
+          g_strdup_printf (_ ("%s is an AI, not a person. It can be wrong."), self->companion_name);
+
+      gtk_label_set_text (GTK_LABEL (self->ai_label), text);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (self->ai_label),
+                        _ ("Samantha is an AI, not a person. It can be wrong."));
   gtk_widget_remove_css_class (self->ai_label, "sam-reminder");
   return G_SOURCE_REMOVE;
 }
@@ -563,6 +573,7 @@ sam_chat_view_dispose (GObject *object)
   sam_chat_view_set_chat (self, NULL);
   g_clear_handle_id (&self->draft_timeout_id, g_source_remove);
   g_clear_handle_id (&self->reminder_timeout_id, g_source_remove);
+  g_clear_pointer (&self->companion_name, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), SAM_TYPE_CHAT_VIEW);
   g_clear_object (&self->selection);
   g_clear_object (&self->window);
@@ -824,6 +835,21 @@ sam_chat_view_set_compact (SamChatView *self, gboolean compact)
     gtk_widget_add_css_class (self->empty_page, "compact");
   else
     gtk_widget_remove_css_class (self->empty_page, "compact");
+}
+
+/* The name the user gave their companion, for the label saying it is an AI; NULL or empty
+ * for Samantha. */
+void
+sam_chat_view_set_companion_name (SamChatView *self, const char *name)
+{
+  g_return_if_fail (SAM_IS_CHAT_VIEW (self));
+
+  g_free (self->companion_name);
+  self->companion_name =
+      name && *name && g_strcmp0 (name, "Samantha") != 0 ? g_strdup (name) : NULL;
+  /* A reminder on show keeps its place; the label comes back with the new name. */
+  if (self->reminder_timeout_id == 0)
+    restore_ai_label_cb (self);
 }
 
 void

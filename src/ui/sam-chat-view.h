@@ -22,5 +22,6 @@ void       sam_chat_view_set_banner (SamChatView *self, GtkWidget *banner);
 void       sam_chat_view_scroll_to_message (SamChatView *self, gint64 message_id);
 void       sam_chat_view_focus_composer (SamChatView *self);
 void       sam_chat_view_set_compact (SamChatView *self, gboolean compact);
+void       sam_chat_view_set_companion_name (SamChatView *self, const char *name);
 
 G_END_DECLS

@@ -145,6 +145,32 @@ update_conversation_actions (SamWindow *self)
   gtk_widget_set_visible (self->conversation_menu_button, has_conversation);
 }
 
+/* The name the installation gave the companion, in the welcome text and
+ * under the composer; the templates say Samantha, the default. */
+static void
+update_companion_name (SamWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "companion-name");
+
+  g_strstrip (name);
+  if (*name != '\0' && g_strcmp0 (name, "Samantha") != 0)
+    {
+      /* Translators: %s is the name the user gave their companion. */
+      g_autofree char *text = g_strdup_printf (_ ("I’m %s, an AI companion — not a person. I "
+                                                  "remember what you choose to tell me, and I "
+                                                  "never act without asking."),
+                                               name);
+
+      gtk_label_set_text (GTK_LABEL (self->welcome_description), text);
+    }
+  else
+    gtk_label_set_text (GTK_LABEL (self->welcome_description),
+                        _ ("I’m Samantha, an AI companion — not a person. I remember what you "
+                           "choose to tell me, and I never act without asking."));
+  if (self->chat_view != NULL)
+    sam_chat_view_set_companion_name (self->chat_view, name);
+}
+
 /* The conversation view is the largest part of the window and is hidden until a conversation
  * is opened: it is built then, or when the main loop is idle after the first frame, whichever
  * comes first, so that it costs nothing before the window is on screen. */
@@ -153,7 +179,10 @@ ensure_chat_view (SamWindow *self)
 {
   if (self->chat_view == NULL)
     {
+      g_autofree char *name = g_settings_get_string (self->settings, "companion-name");
+
       self->chat_view = SAM_CHAT_VIEW (sam_chat_view_new ());
+      sam_chat_view_set_companion_name (self->chat_view, g_strstrip (name));
       gtk_stack_add_named (self->content_stack, GTK_WIDGET (self->chat_view), "chat");
     }
 
@@ -953,6 +982,15 @@ sam_window_init (SamWindow *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo-delete", FALSE);
+  g_signal_connect_object (self->settings, "changed::companion-name",
+                           G_CALLBACK (update_companion_name), self, G_CONNECT_SWAPPED);
+  {
+    g_autofree char *name = g_settings_get_string (self->settings, "companion-name");
+
+    /* Samantha is what the template says already: the usual first frame sets nothing. */
+    if (*g_strstrip (name) != '\0' && g_strcmp0 (name, "Samantha") != 0)
+      update_companion_name (self);
+  }
   gtk_menu_button_set_create_popup_func (self->primary_menu_button, create_menu_popup_cb,
                                          self->primary_menu, NULL);
   gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->conversation_menu_button),
