@@ -327,6 +327,8 @@ test_messages (void)
   g_assert_cmpstr (sam_message_get_content (reply), ==, "Hello, you!");
   g_assert_true (sam_store_checkpoint_message (store, reply, &error));
   g_assert_no_error (error);
+  /* The writer thread saves it a moment later. */
+  sam_store_wait_for_checkpoints (store);
   text = query_text (raw, "SELECT content || '|' || state FROM messages WHERE role = 'assistant'");
   g_assert_cmpstr (text, ==, "Hello, you!|streaming");
   g_clear_pointer (&text, g_free);
@@ -342,6 +344,14 @@ test_messages (void)
                           "tokens_in || '|' || tokens_out || '|' || ifnull (writer_pid, 'none') "
                           "FROM messages WHERE role = 'assistant'");
   g_assert_cmpstr (text, ==, "Hello, you! Bye.|complete|stop|12|5|none");
+  g_clear_pointer (&text, g_free);
+
+  /* A checkpoint that comes after the end of the reply does not take its text back. */
+  sam_message_append_content (reply, " Late words.", -1);
+  g_assert_true (sam_store_checkpoint_message (store, reply, &error));
+  sam_store_wait_for_checkpoints (store);
+  text = query_text (raw, "SELECT content FROM messages WHERE role = 'assistant'");
+  g_assert_cmpstr (text, ==, "Hello, you! Bye.");
   g_clear_pointer (&text, g_free);
 
   /* A failed reply keeps its partial text and the error sentence. */
@@ -613,6 +623,7 @@ test_interrupted_child (void)
   reply = sam_store_begin_assistant_message (store, conversation, "m", &error);
   sam_message_append_content (reply, "the first half", -1);
   g_assert_true (sam_store_checkpoint_message (store, reply, &error));
+  sam_store_wait_for_checkpoints (store);
   sam_message_append_content (reply, " and words never saved", -1);
 
   /* Gone without a goodbye: no dispose, no close, no atexit (so no leak report either). */

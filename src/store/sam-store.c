@@ -210,6 +210,15 @@ struct _SamStore
 
   /* ids of the replies this store began and has not finished. */
   GHashTable *streaming;
+
+  /* Checkpoints of streaming replies are written by one thread with a connection of its own,
+   * so the main loop never waits for the disk while a reply streams. */
+  GThreadPool  *writer;
+  sqlite3      *writer_db;
+  sqlite3_stmt *writer_stmt;
+  GMutex        writer_lock;
+  GCond         writer_idle;
+  guint         writer_pending;
 };
 
 G_DEFINE_FINAL_TYPE (SamStore, sam_store, G_TYPE_OBJECT)
@@ -611,6 +620,12 @@ sam_store_dispose (GObject *object)
   GHashTableIter iter;
   gpointer       key;
 
+  /* Every checkpoint asked for is written before the store goes. */
+  if (self->writer)
+    g_thread_pool_free (g_steal_pointer (&self->writer), FALSE, TRUE);
+  g_clear_pointer (&self->writer_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->writer_db, sqlite3_close);
+
   /* Replies this store began and never finished are interrupted now, not at the next start,
    * with whatever text arrived after their last checkpoint. */
   if (self->db && self->streaming && g_hash_table_size (self->streaming) > 0)
@@ -660,6 +675,8 @@ sam_store_finalize (GObject *object)
 
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->writer_lock);
+  g_cond_clear (&self->writer_idle);
 
   G_OBJECT_CLASS (sam_store_parent_class)->finalize (object);
 }
@@ -699,6 +716,8 @@ sam_store_init (SamStore *self)
   self->conversations = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->messages = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, live_message_free);
   self->streaming = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_mutex_init (&self->writer_lock);
+  g_cond_init (&self->writer_idle);
 }
 
 char *
@@ -1165,21 +1184,90 @@ sam_store_begin_assistant_message (SamStore        *self,
   return message;
 }
 
-/* Writes the message's text as it is now: one UPDATE, no search indexing while streaming. */
+typedef struct
+{
+  gint64 id;
+  char  *text;
+  gsize  length;
+} Checkpoint;
+
+static void
+write_checkpoint (gpointer data, gpointer user_data)
+{
+  g_autofree Checkpoint *checkpoint = data;
+  g_autofree char       *text = checkpoint->text;
+  g_autoptr (GError) error = NULL;
+  SamStore *self = user_data;
+
+  if (self->writer_db == NULL && (self->writer_db = open_connection (self->path, &error)) == NULL)
+    g_warning ("A streaming reply could not be saved: %s", error->message);
+  else if (self->writer_stmt == NULL &&
+           sqlite3_prepare_v2 (self->writer_db,
+                               /* A reply finished or interrupted meanwhile keeps its text. */
+                               "UPDATE messages SET content = ?2 "
+                               "WHERE id = ?1 AND state = 'streaming'",
+                               -1, &self->writer_stmt, NULL) != SQLITE_OK)
+    g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
+  else
+    {
+      sqlite3_bind_int64 (self->writer_stmt, 1, checkpoint->id);
+      sqlite3_bind_text (self->writer_stmt, 2, text, (int) checkpoint->length, SQLITE_STATIC);
+      if (sqlite3_step (self->writer_stmt) != SQLITE_DONE)
+        g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
+      sqlite3_reset (self->writer_stmt);
+      sqlite3_clear_bindings (self->writer_stmt);
+    }
+
+  g_mutex_lock (&self->writer_lock);
+  if (--self->writer_pending == 0)
+    g_cond_broadcast (&self->writer_idle);
+  g_mutex_unlock (&self->writer_lock);
+}
+
+/* Saves the message's text as it is now: the text is copied and written by the store's
+ * writer thread (one UPDATE, no search indexing while streaming) a moment later, after the
+ * checkpoints asked for before it. A reply finished meanwhile keeps its final text. */
 gboolean
 sam_store_checkpoint_message (SamStore *self, SamMessage *message, GError **error)
 {
-  g_auto (SamCachedStmt) stmt = NULL;
+  Checkpoint *checkpoint;
 
   g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
   g_return_val_if_fail (SAM_IS_MESSAGE (message), FALSE);
 
-  if (!(stmt = _sam_store_prepare (self, "UPDATE messages SET content = ?2 WHERE id = ?1", error)))
+  if (self->writer == NULL &&
+      (self->writer = g_thread_pool_new (write_checkpoint, self, 1, FALSE, error)) == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, sam_message_get_id (message));
-  sqlite3_bind_text (stmt, 2, sam_message_get_content (message),
-                     (int) sam_message_get_content_length (message), SQLITE_STATIC);
-  return step_done (self, stmt, "save the reply", error);
+
+  checkpoint = g_new0 (Checkpoint, 1);
+  checkpoint->id = sam_message_get_id (message);
+  checkpoint->length = sam_message_get_content_length (message);
+  checkpoint->text = g_strndup (sam_message_get_content (message), checkpoint->length);
+  g_mutex_lock (&self->writer_lock);
+  self->writer_pending++;
+  g_mutex_unlock (&self->writer_lock);
+  if (!g_thread_pool_push (self->writer, checkpoint, error))
+    {
+      g_free (checkpoint->text);
+      g_free (checkpoint);
+      g_mutex_lock (&self->writer_lock);
+      self->writer_pending--;
+      g_mutex_unlock (&self->writer_lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Waits until every checkpoint asked for so far is written. */
+void
+sam_store_wait_for_checkpoints (SamStore *self)
+{
+  g_return_if_fail (SAM_IS_STORE (self));
+
+  g_mutex_lock (&self->writer_lock);
+  while (self->writer_pending > 0)
+    g_cond_wait (&self->writer_idle, &self->writer_lock);
+  g_mutex_unlock (&self->writer_lock);
 }
 
 /* Writes the final text, state, finish reason, error and token usage of a reply. STATE is

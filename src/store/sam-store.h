@@ -91,6 +91,7 @@ SamMessage *sam_store_begin_assistant_message (SamStore        *self,
                                                const char      *model,
                                                GError         **error);
 gboolean    sam_store_checkpoint_message (SamStore *self, SamMessage *message, GError **error);
+void        sam_store_wait_for_checkpoints (SamStore *self);
 gboolean    sam_store_finish_message (SamStore       *self,
                                       SamMessage     *message,
                                       SamMessageState state,
