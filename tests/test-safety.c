@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "companion/sam-safety-policy.h"
 #include "companion/sam-safety-model.h"
@@ -677,6 +678,16 @@ compare_doubles (gconstpointer a, gconstpointer b)
 }
 
 /* Every message of both sets, timed one by one; the median must stay well under 1 ms. */
+/* CPU time of the calling thread, in microseconds. */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec now;
+
+  g_assert_cmpint (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now), ==, 0);
+  return (gint64) now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
 static void
 test_safety_speed (void)
 {
@@ -704,14 +715,15 @@ test_safety_speed (void)
           json_parser_load_from_data (parser, lines[i], -1, NULL);
           text = json_object_get_string_member (
               json_node_get_object (json_parser_get_root (parser)), "text");
-          start = g_get_monotonic_time ();
+          /* The time this thread spent checking: other work on the machine does not count. */
+          start = thread_cpu_time ();
           for (guint k = 0; k < 5; k++)
             {
               SamSafetyResult result = sam_safety_check (detector, text);
 
               (void) result;
             }
-          elapsed = (g_get_monotonic_time () - start) / 5.0;
+          elapsed = (thread_cpu_time () - start) / 5.0;
           g_array_append_val (times, elapsed);
         }
     }
@@ -800,7 +812,7 @@ test_safety_model (void)
   g_assert_null (none);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 
-  start = g_get_monotonic_time ();
+  start = thread_cpu_time ();
   for (guint k = 0; k < 200; k++)
     {
       double probability = sam_safety_model_probability (
@@ -809,7 +821,7 @@ test_safety_model (void)
 
       (void) probability;
     }
-  elapsed = (g_get_monotonic_time () - start) / 200.0;
+  elapsed = (thread_cpu_time () - start) / 200.0;
   g_test_message ("the model reads a 150-character message in %.0f µs", elapsed);
   /* Generous, so a loaded or sanitised build passes; unloaded it is far below. */
   g_assert_cmpfloat (elapsed, <, 1000.0);
