@@ -364,7 +364,7 @@ def main():
                     help="split messages at random; by default each set (file) stays in one fold, "
                          "so that every message is scored by a model that saw none of its "
                          "writer's messages")
-    ap.add_argument("--l2", type=float, default=1e-7)
+    ap.add_argument("--l2", type=float, default=3e-8)
     ap.add_argument("--concept-l2", type=float, default=None,
                     help="L2 penalty of the concept weights (default: --l2)")
     ap.add_argument("--epochs", type=int, default=300)
