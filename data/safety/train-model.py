@@ -357,7 +357,7 @@ def main():
                          "file); without it, chosen from out-of-fold scores (--folds)")
     ap.add_argument("--sentence-margin", type=float, default=0.04,
                     help="how much surer the model must be of one sentence than of a message")
-    ap.add_argument("--max-fp", type=float, default=0.03,
+    ap.add_argument("--max-fp", type=float, default=0.04,
                     help="out-of-fold false-positive rate the chosen threshold keeps to")
     ap.add_argument("--folds", type=int, default=5, help="cross-validation folds (0: none)")
     ap.add_argument("--random-folds", action="store_true",
