@@ -216,6 +216,37 @@ test_list_ordering (void)
 
 /* A long list starts with its first conversations only; asking for a later one, finding one, or
  * a change to one it has not read yet reads the rest, in the same order. */
+/* A copy of a list model kept through its items-changed signals only, as a list view keeps
+ * one: NULL for the items it has not read. */
+static void
+mirror_items_changed_cb (
+    GListModel *model, guint position, guint removed, guint added, GPtrArray *mirror)
+{
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+}
+
+static void
+unref_item (gpointer item)
+{
+  if (item != NULL)
+    g_object_unref (item);
+}
+
+static void
+assert_mirror (GListModel *model, GPtrArray *mirror)
+{
+  g_assert_cmpuint (mirror->len, ==, g_list_model_get_n_items (model));
+  for (guint i = 0; i < mirror->len; i++)
+    if (g_ptr_array_index (mirror, i) != NULL)
+      {
+        g_autoptr (GObject) item = g_list_model_get_item (model, i);
+
+        g_assert_true (item == g_ptr_array_index (mirror, i));
+      }
+}
+
 static void
 test_list_long (void)
 {
@@ -260,17 +291,23 @@ test_list_long (void)
         n - 1 - 10);
   }
 
-  /* Pinning the oldest, then deleting the second oldest, before either was read. */
+  /* Pinning the oldest, then deleting the second oldest, before either was read. A view that
+   * read only the first rows still shows what the list holds. */
   {
     g_autoptr (SamConversationList) list = sam_conversation_list_new (store, &error);
+    g_autoptr (GPtrArray) mirror = g_ptr_array_new_with_free_func (unref_item);
     g_autoptr (SamConversation) first = NULL;
     g_autoptr (SamConversation) second = NULL;
     g_autoptr (SamConversation) last = NULL;
 
     g_assert_no_error (error);
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+      g_ptr_array_add (mirror, i < 10 ? g_list_model_get_item (G_LIST_MODEL (list), i) : NULL);
+    g_signal_connect (list, "items-changed", G_CALLBACK (mirror_items_changed_cb), mirror);
     g_assert_true (
         sam_store_set_conversation_pinned (store, g_ptr_array_index (c, 0), TRUE, &error));
     g_assert_no_error (error);
+    assert_mirror (G_LIST_MODEL (list), mirror);
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n);
     first = g_list_model_get_item (G_LIST_MODEL (list), 0);
     second = g_list_model_get_item (G_LIST_MODEL (list), 1);
@@ -282,6 +319,27 @@ test_list_long (void)
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, n - 1);
     last = g_list_model_get_item (G_LIST_MODEL (list), n - 2);
     g_assert_true (last == g_ptr_array_index (c, 2));
+    assert_mirror (G_LIST_MODEL (list), mirror);
+    g_signal_handlers_disconnect_by_func (list, mirror_items_changed_cb, mirror);
+  }
+
+  /* A conversation that moves to the top (a new message) before the rest was read. */
+  {
+    g_autoptr (SamConversationList) list = sam_conversation_list_new (store, &error);
+    g_autoptr (GPtrArray) mirror = g_ptr_array_new_with_free_func (unref_item);
+    g_autoptr (SamConversation) top = NULL;
+    SamConversation *moved = g_ptr_array_index (c, n - 5);
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+      g_ptr_array_add (mirror, i < 10 ? g_list_model_get_item (G_LIST_MODEL (list), i) : NULL);
+    g_signal_connect (list, "items-changed", G_CALLBACK (mirror_items_changed_cb), mirror);
+    append_text (store, moved, SAM_MESSAGE_ROLE_USER, "hello again");
+    /* Pinned first, then the one just written to. */
+    top = g_list_model_get_item (G_LIST_MODEL (list), 1);
+    g_assert_true (top == moved);
+    assert_mirror (G_LIST_MODEL (list), mirror);
+    g_signal_handlers_disconnect_by_func (list, mirror_items_changed_cb, mirror);
   }
 }
 

@@ -99,14 +99,18 @@ sam_conversation_list_get_n_items (GListModel *model)
 
 static void items_changed (SamConversationList *self, guint position, guint removed, guint added);
 
-/* Reads the conversations after the first ones. The first come back as the same objects in the
- * same order, since every change goes through the store, which completes the list first. */
+/* Reads the conversations after the first ones. They are read when the store says one was
+ * added, changed or removed, after the change: then the list may already differ from the one
+ * the model has shown (a conversation moved to the top, one more, one less), and the model
+ * says all of it changed, once. */
 static void
 ensure_complete (SamConversationList *self)
 {
   g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) first = NULL;
   g_autoptr (GError) error = NULL;
-  guint listed;
+  gboolean same;
+  guint    listed;
 
   if (self->complete)
     return;
@@ -117,11 +121,13 @@ ensure_complete (SamConversationList *self)
     }
 
   listed = self->n_items;
-  g_ptr_array_unref (self->items);
+  first = g_steal_pointer (&self->items);
   self->items = g_steal_pointer (&items);
   self->complete = TRUE;
-  /* Only another program writing to the store makes them differ. */
-  if (listed != self->items->len)
+  same = listed == self->items->len;
+  for (guint i = 0; same && i < first->len; i++)
+    same = g_ptr_array_index (first, i) == g_ptr_array_index (self->items, i);
+  if (!same)
     items_changed (self, 0, listed, self->items->len);
 }
 
