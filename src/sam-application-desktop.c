@@ -315,6 +315,11 @@ sam_application_desktop_show_quick_reply (SamApplicationDesktop *self, const cha
           sam_quick_reply_window_set_conversation_widget (self->quick_reply, view);
         }
 
+      {
+        g_autofree char *name = g_settings_get_string (self->settings, "companion-name");
+
+        sam_chat_view_set_companion_name (SAM_CHAT_VIEW (view), g_strstrip (name));
+      }
       sam_chat_view_set_chat (SAM_CHAT_VIEW (view), chat);
       sam_quick_reply_window_set_conversation (self->quick_reply, conversation);
       sam_chat_view_focus_composer (SAM_CHAT_VIEW (view));

@@ -713,6 +713,19 @@ test_quick_reply_looks (void)
   g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (ai_label)),
                                    "Samantha is an AI, not a person"));
 
+  /* By the name the installation gave the companion, when it has another. */
+  g_settings_set_string (settings, "companion-name", "Wren");
+  window = open_quick_reply ("quick-reply", NULL);
+  ai_label = template_child (chat_view (window), SAM_TYPE_CHAT_VIEW, "ai_label");
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (ai_label)), ==,
+                   "Wren is an AI, not a person. It can be wrong.");
+  g_settings_reset (settings, "companion-name");
+  window = open_quick_reply ("quick-reply", NULL);
+  chat = quick_chat (window);
+  ai_label = template_child (chat_view (window), SAM_TYPE_CHAT_VIEW, "ai_label");
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (ai_label)),
+                                   "Samantha is an AI, not a person"));
+
   gtk_test_accessible_assert_role (
       GTK_ACCESSIBLE (template_child (window, SAM_TYPE_QUICK_REPLY_WINDOW, "open_button")),
       GTK_ACCESSIBLE_ROLE_BUTTON);
