@@ -228,6 +228,30 @@ embed_facts_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+to_embed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  MemoryJob *job = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) to_embed =
+      sam_store_list_facts_to_embed_finish (SAM_STORE (object), result, &error);
+  g_autoptr (SamChat) self = g_weak_ref_get (&job->chat);
+  g_autofree char *embedding_model = NULL;
+
+  if (to_embed == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Finding the memories to embed failed: %s", error->message);
+  if (self && to_embed && to_embed->len > 0 &&
+      (embedding_model = sam_chat_dup_embedding_model (self)))
+    {
+      sam_memory_embed_facts_async (self->store, self->provider, embedding_model, to_embed,
+                                    self->memory_cancellable, embed_facts_cb, job);
+      return;
+    }
+  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sam_chat_update_summary (self);
+  memory_job_finish (job);
+}
+
+static void
 extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   MemoryJob *job = user_data;
@@ -245,15 +269,9 @@ extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       (embedding_model = sam_chat_dup_embedding_model (self)))
     {
-      g_autoptr (GPtrArray) to_embed =
-          sam_store_list_facts_to_embed (self->store, embedding_model, EMBED_BATCH, NULL);
-
-      if (to_embed && to_embed->len > 0)
-        {
-          sam_memory_embed_facts_async (self->store, self->provider, embedding_model, to_embed,
-                                        self->memory_cancellable, embed_facts_cb, job);
-          return;
-        }
+      sam_store_list_facts_to_embed_async (self->store, embedding_model, EMBED_BATCH,
+                                           self->memory_cancellable, to_embed_cb, job);
+      return;
     }
   /* One request at a time: the summary follows the facts. */
   if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

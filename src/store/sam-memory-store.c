@@ -232,35 +232,101 @@ sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error)
   return g_steal_pointer (&facts);
 }
 
-/* The newest facts recall may use that have no embedding by MODEL, at most LIMIT. */
-GPtrArray *
-sam_store_list_facts_to_embed (SamStore *self, const char *model, guint limit, GError **error)
+typedef struct
 {
-  g_auto (SamCachedStmt) stmt = NULL;
+  char *path;
+  char *model;
+  guint limit;
+} ToEmbed;
+
+static void
+to_embed_free (gpointer data)
+{
+  ToEmbed *to_embed = data;
+
+  g_free (to_embed->path);
+  g_free (to_embed->model);
+  g_free (to_embed);
+}
+
+/* Every fact is looked at when none is missing (~45 ms over 100,000 facts), so in a thread. */
+static void
+list_to_embed_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  ToEmbed *to_embed = task_data;
+  g_autoptr (sqlite3) db = NULL;
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) facts = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_fact_free);
   int rc;
 
-  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
-  g_return_val_if_fail (model != NULL, NULL);
-
-  if (!(stmt = _sam_store_prepare (self,
-                                   "SELECT " FACT_COLUMNS " FROM memory_facts "
-                                   "WHERE status = 'approved' AND valid_to IS NULL "
-                                   "  AND NOT EXISTS (SELECT 1 FROM memory_fact_embeddings e "
-                                   "    WHERE e.fact_id = memory_facts.id AND e.model = ?1) "
-                                   "ORDER BY created DESC, id DESC LIMIT ?2",
-                                   error)))
-    return NULL;
-  sqlite3_bind_text (stmt, 1, model, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, limit);
+  if (!(db = _sam_store_open_connection (to_embed->path, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT " FACT_COLUMNS " FROM memory_facts "
+                          "WHERE status = 'approved' AND valid_to IS NULL "
+                          "  AND NOT EXISTS (SELECT 1 FROM memory_fact_embeddings e "
+                          "    WHERE e.fact_id = memory_facts.id AND e.model = ?1) "
+                          "ORDER BY created DESC, id DESC LIMIT ?2",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    {
+      _sam_store_set_error (&error, db, "list the memories to embed");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sqlite3_bind_text (stmt, 1, to_embed->model, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, to_embed->limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (facts, fact_from_row (stmt));
   if (rc != SQLITE_DONE)
     {
-      _sam_store_set_error (error, _sam_store_get_db (self), "list the memories to embed");
-      return NULL;
+      _sam_store_set_error (&error, db, "list the memories to embed");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
-  return g_steal_pointer (&facts);
+  g_task_return_pointer (task, g_steal_pointer (&facts), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* The newest facts recall may use that have no embedding by MODEL, at most LIMIT, read by a
+ * worker thread with its own connection. */
+void
+sam_store_list_facts_to_embed_async (SamStore           *self,
+                                     const char         *model,
+                                     guint               limit,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  ToEmbed *to_embed;
+
+  g_return_if_fail (SAM_IS_STORE (self));
+  g_return_if_fail (model != NULL);
+
+  to_embed = g_new0 (ToEmbed, 1);
+  to_embed->path = g_strdup (sam_store_get_path (self));
+  to_embed->model = g_strdup (model);
+  to_embed->limit = limit;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sam_store_list_facts_to_embed_async);
+  g_task_set_task_data (task, to_embed, to_embed_free);
+  g_task_run_in_thread (task, list_to_embed_thread);
+}
+
+GPtrArray *
+sam_store_list_facts_to_embed_finish (SamStore *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (SAM_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static gboolean

@@ -52,9 +52,15 @@ gboolean   sam_store_add_fact (SamStore *self, SamFact *fact, GError **error);
 SamFact   *sam_store_get_fact (SamStore *self, gint64 id, GError **error);
 GPtrArray *sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error);
 /* The newest facts recall may use (approved, still valid) that have no embedding by MODEL,
- * at most LIMIT: what the next embedding request should carry. */
+ * at most LIMIT: what the next embedding request should carry. Read in a worker thread. */
+void sam_store_list_facts_to_embed_async (SamStore           *self,
+                                          const char         *model,
+                                          guint               limit,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
 GPtrArray *
-sam_store_list_facts_to_embed (SamStore *self, const char *model, guint limit, GError **error);
+sam_store_list_facts_to_embed_finish (SamStore *self, GAsyncResult *result, GError **error);
 gboolean sam_store_set_fact_text (SamStore *self, gint64 id, const char *text, GError **error);
 gboolean sam_store_set_fact_pinned (SamStore *self, gint64 id, gboolean pinned, GError **error);
 gboolean
