@@ -103,3 +103,30 @@ sam_test_load_fixture (const char *name)
 
   return g_bytes_new_take (g_steal_pointer (&contents), length);
 }
+
+/* Copies the folder FROM, with everything under it, to TO. */
+void
+sam_test_copy_tree (const char *from, const char *to)
+{
+  g_autoptr (GDir) dir = g_dir_open (from, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *source = g_build_filename (from, name, NULL);
+      g_autofree char *target = g_build_filename (to, name, NULL);
+
+      if (g_file_test (source, G_FILE_TEST_IS_DIR))
+        sam_test_copy_tree (source, target);
+      else
+        {
+          g_autofree char *contents = NULL;
+          gsize            length;
+
+          g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
+          g_assert_true (g_file_set_contents (target, contents, length, NULL));
+        }
+    }
+}

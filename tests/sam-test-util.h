@@ -12,5 +12,6 @@ G_BEGIN_DECLS
 const char *sam_test_init_environment (void);
 char       *sam_test_fixture_path (const char *name);
 GBytes     *sam_test_load_fixture (const char *name);
+void        sam_test_copy_tree (const char *from, const char *to);
 
 G_END_DECLS

@@ -30,32 +30,6 @@ template_child (gpointer widget, const char *name)
   return GTK_WIDGET (child);
 }
 
-static void
-copy_tree (const char *from, const char *to)
-{
-  g_autoptr (GDir) dir = g_dir_open (from, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *source = g_build_filename (from, name, NULL);
-      g_autofree char *target = g_build_filename (to, name, NULL);
-
-      if (g_file_test (source, G_FILE_TEST_IS_DIR))
-        copy_tree (source, target);
-      else
-        {
-          g_autofree char *contents = NULL;
-          gsize            length;
-
-          g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
-          g_assert_true (g_file_set_contents (target, contents, length, NULL));
-        }
-    }
-}
-
 static gboolean
 not_running (gpointer data)
 {
@@ -148,7 +122,7 @@ test_archive_group (void)
 
   g_assert_nonnull (indexer);
   g_assert_nonnull (store);
-  copy_tree (fixture, folder);
+  sam_test_copy_tree (fixture, folder);
   g_settings_set_strv (settings, "archive-folders", folders);
 
   window = gtk_window_new ();

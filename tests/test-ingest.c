@@ -24,32 +24,6 @@
 
 /* Helpers */
 
-static void
-copy_tree (const char *from, const char *to)
-{
-  g_autoptr (GDir) dir = g_dir_open (from, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  g_assert_cmpint (g_mkdir_with_parents (to, 0700), ==, 0);
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *source = g_build_filename (from, name, NULL);
-      g_autofree char *target = g_build_filename (to, name, NULL);
-
-      if (g_file_test (source, G_FILE_TEST_IS_DIR))
-        copy_tree (source, target);
-      else
-        {
-          g_autofree char *contents = NULL;
-          gsize            length;
-
-          g_assert_true (g_file_get_contents (source, &contents, &length, NULL));
-          g_assert_true (g_file_set_contents (target, contents, length, NULL));
-        }
-    }
-}
-
 /* A one-page PDF with real text, as the letters code writes them: cairo's PDF surface. */
 static void
 write_pdf (const char *path, const char *line)
@@ -76,7 +50,7 @@ make_archive (const char *name)
   char            *folder = g_build_filename (sam_test_init_environment (), name, NULL);
   g_autofree char *pdf = g_build_filename (folder, "notes", "report.pdf", NULL);
 
-  copy_tree (fixture, folder);
+  sam_test_copy_tree (fixture, folder);
   write_pdf (pdf, "Quarterly report: the heat pump saved 412 kilowatt hours.");
   return folder;
 }
