@@ -762,6 +762,29 @@ test_markdown_view_streaming_tail (void)
   gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, &more_lines, NULL, NULL, NULL);
   g_assert_cmpint (more_lines, >, one_line);
 
+  /* A new font from CSS lays the text out again in it: the tail relies on its widget's Pango
+   * context telling its layout, not on laying it out again at each change of style. */
+  {
+    g_autoptr (GtkCssProvider) provider = gtk_css_provider_new ();
+    int small, large;
+
+    gtk_css_provider_load_from_data (provider, ".sam-test-large { font-size: 40px; }", -1);
+    gtk_style_context_add_provider_for_display (gtk_widget_get_display (view),
+                                                GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    gtk_widget_measure (last, GTK_ORIENTATION_VERTICAL, 300, &small, NULL, NULL, NULL);
+    gtk_widget_add_css_class (last, "sam-test-large");
+    gtk_test_widget_wait_for_draw (window);
+    gtk_widget_measure (last, GTK_ORIENTATION_VERTICAL, 300, &large, NULL, NULL, NULL);
+    g_assert_cmpint (large, >, 2 * small);
+    gtk_widget_remove_css_class (last, "sam-test-large");
+    gtk_test_widget_wait_for_draw (window);
+    gtk_widget_measure (last, GTK_ORIENTATION_VERTICAL, 300, &large, NULL, NULL, NULL);
+    g_assert_cmpint (large, ==, small);
+    gtk_style_context_remove_provider_for_display (gtk_widget_get_display (view),
+                                                   GTK_STYLE_PROVIDER (provider));
+  }
+
   sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view), "# Title\n\nThe one **being** written.");
   for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
        child = gtk_widget_get_next_sibling (child))

@@ -87,19 +87,6 @@ sam_markdown_tail_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 }
 
 static void
-sam_markdown_tail_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
-{
-  SamMarkdownTail *self = SAM_MARKDOWN_TAIL (widget);
-
-  GTK_WIDGET_CLASS (sam_markdown_tail_parent_class)->css_changed (widget, change);
-
-  /* The font may have changed: lay the text out again in the new one. */
-  pango_layout_context_changed (self->layout);
-  self->width = -2;
-  gtk_widget_queue_resize (widget);
-}
-
-static void
 sam_markdown_tail_dispose (GObject *object)
 {
   SamMarkdownTail *self = SAM_MARKDOWN_TAIL (object);
@@ -122,7 +109,6 @@ sam_markdown_tail_class_init (SamMarkdownTailClass *klass)
   widget_class->measure = sam_markdown_tail_measure;
   widget_class->size_allocate = sam_markdown_tail_size_allocate;
   widget_class->snapshot = sam_markdown_tail_snapshot;
-  widget_class->css_changed = sam_markdown_tail_css_changed;
 
   gtk_widget_class_set_css_name (widget_class, "label");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_LABEL);
@@ -131,6 +117,9 @@ sam_markdown_tail_class_init (SamMarkdownTailClass *klass)
 static void
 sam_markdown_tail_init (SamMarkdownTail *self)
 {
+  /* The layout uses the widget's own Pango context, which GTK changes when the font from CSS
+   * changes; the layout sees that and lays its text out again. Any other change of style, such
+   * as a new block after this one (:last-child), lays nothing out again. */
   self->layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   pango_layout_set_wrap (self->layout, PANGO_WRAP_WORD_CHAR);
   self->width = -2;
