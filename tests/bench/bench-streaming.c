@@ -80,17 +80,20 @@ typedef struct
   /* Time waiting on the X server so far, when run with xwait-preload.so. */
   gint64      xwait;
   const char *what;
+  /* The tokens streamed so far. */
+  guint n_tokens;
 } TraceEvent;
 
 static volatile gint64 *xwait_us;
 
 static GArray *trace_events;
+static guint   trace_n_tokens;
 
 static void
 trace (const char *what)
 {
   struct timespec cpu;
-  TraceEvent      event = { g_get_monotonic_time (), 0, xwait_us ? *xwait_us : 0, what };
+  TraceEvent event = { g_get_monotonic_time (), 0, xwait_us ? *xwait_us : 0, what, trace_n_tokens };
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
   event.cpu_time = cpu.tv_sec * G_GINT64_CONSTANT (1000000) + cpu.tv_nsec / 1000;
@@ -144,8 +147,8 @@ trace_report (void)
           if (last_tick != 0 && event->time - last_tick > 6000)
             {
               /* Each event is shown at the wall and CPU time since the tick before. */
-              g_print ("stall %.1f ms (%.1f ms CPU, %.1f ms waiting on X):",
-                       (event->time - last_tick) / 1000.0,
+              g_print ("stall %.1f ms at token %u, %.6f s (%.1f ms CPU, %.1f ms waiting on X):",
+                       (event->time - last_tick) / 1000.0, event->n_tokens, last_tick / 1e6,
                        (event->cpu_time - last_tick_cpu) / 1000.0,
                        (event->xwait - last_tick_xwait) / 1000.0);
               if (event->time - last_tick > 8000)
@@ -261,6 +264,7 @@ append_token_cb (gpointer data)
       g_array_append_val (bench->gaps, gap);
     }
   bench->last_tick = now;
+  trace_n_tokens = bench->n_tokens;
   trace ("tick");
 
   sam_message_append_content (bench->reply, token_at (bench->n_tokens), -1);
