@@ -796,6 +796,65 @@ test_markdown_view_streaming_tail (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The height of @markup laid out whole, as one label would, at @width. */
+static int
+whole_height (GtkWidget *widget, const char *markup, int width)
+{
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  int height;
+
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_width (layout, width * PANGO_SCALE);
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_get_pixel_size (layout, NULL, &height);
+  return height;
+}
+
+/* A long paragraph being written is laid out in pieces, the finished lines set aside, so that
+ * an update does not lay the whole paragraph out again; it looks as if laid out whole, at any
+ * width, and when text already set aside comes out differently. */
+static void
+test_markdown_tail_pieces (void)
+{
+  g_autoptr (GString) markup = g_string_new (NULL);
+  GtkWidget       *window = gtk_window_new ();
+  GtkWidget       *tail = sam_markdown_tail_new ();
+  SamMarkdownTail *self = SAM_MARKDOWN_TAIL (tail);
+  int              height;
+
+  gtk_window_set_child (GTK_WINDOW (window), tail);
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_string_append_printf (markup, "Sentence %u has <b>bold words</b> and <tt>code</tt>%s ", i,
+                              i % 7 == 6 ? "\n" : ",");
+      sam_markdown_tail_set_markup (self, markup->str);
+      gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 300, &height, NULL, NULL, NULL);
+      g_assert_cmpint (height, ==, whole_height (tail, markup->str, 300));
+    }
+  g_assert_cmpuint (sam_markdown_tail_get_n_pieces (self), >, 3);
+  g_assert_true (g_str_has_prefix (sam_markdown_tail_get_text (self), "Sentence 0 has bold words"));
+
+  /* Another width: laid out anew, the same as whole. */
+  gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 170, &height, NULL, NULL, NULL);
+  g_assert_cmpint (height, ==, whole_height (tail, markup->str, 170));
+  gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 300, &height, NULL, NULL, NULL);
+  g_assert_cmpint (height, ==, whole_height (tail, markup->str, 300));
+  /* Laid out whole once more, the finished lines set aside in one piece. */
+  g_assert_cmpuint (sam_markdown_tail_get_n_pieces (self), ==, 2);
+
+  /* The first words become large, as when an emphasis opened long ago is closed: everything
+   * is laid out again, and comes out as whole. */
+  g_string_prepend (markup, "<big><big>Now large</big></big> ");
+  sam_markdown_tail_set_markup (self, markup->str);
+  gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 300, &height, NULL, NULL, NULL);
+  g_assert_cmpint (height, ==, whole_height (tail, markup->str, 300));
+  g_assert_true (g_str_has_prefix (sam_markdown_tail_get_text (self), "Now large Sentence 0"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -819,6 +878,7 @@ main (int argc, char *argv[])
                    test_markdown_view_streaming_keeps_blocks);
   g_test_add_func ("/ui/markdown-view/streaming-tail", test_markdown_view_streaming_tail);
   g_test_add_func ("/ui/markdown-view/streaming-code", test_markdown_view_streaming_code);
+  g_test_add_func ("/ui/markdown-view/tail-pieces", test_markdown_tail_pieces);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
   g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
   g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);

@@ -16,5 +16,6 @@ G_DECLARE_FINAL_TYPE (SamMarkdownTail, sam_markdown_tail, SAM, MARKDOWN_TAIL, Gt
 GtkWidget  *sam_markdown_tail_new (void);
 void        sam_markdown_tail_set_markup (SamMarkdownTail *self, const char *markup);
 const char *sam_markdown_tail_get_text (SamMarkdownTail *self);
+guint       sam_markdown_tail_get_n_pieces (SamMarkdownTail *self);
 
 G_END_DECLS
