@@ -23,6 +23,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <dlfcn.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "companion/sam-chat.h"
@@ -78,7 +79,9 @@ typedef struct
    * for a CPU shared with other processes). */
   gint64 cpu_time;
   /* Time waiting on the X server so far, when run with xwait-preload.so. */
-  gint64      xwait;
+  gint64 xwait;
+  /* Time the main thread was ready to run but waited for a CPU (/proc/thread-self/schedstat). */
+  gint64      run_delay;
   const char *what;
   /* The tokens streamed so far. */
   guint n_tokens;
@@ -89,14 +92,31 @@ static volatile gint64 *xwait_us;
 static GArray *trace_events;
 static guint   trace_n_tokens;
 
+static gint64
+read_run_delay (void)
+{
+  g_autofree char *contents = NULL;
+  guint64          cpu_ns, delay_ns;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &contents, NULL, NULL) ||
+      sscanf (contents, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &cpu_ns, &delay_ns) != 2)
+    return 0;
+
+  return delay_ns / 1000;
+}
+
 static void
 trace (const char *what)
 {
   struct timespec cpu;
-  TraceEvent event = { g_get_monotonic_time (), 0, xwait_us ? *xwait_us : 0, what, trace_n_tokens };
+  TraceEvent      event = { .time = g_get_monotonic_time (),
+                            .xwait = xwait_us ? *xwait_us : 0,
+                            .what = what,
+                            .n_tokens = trace_n_tokens };
 
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &cpu);
   event.cpu_time = cpu.tv_sec * G_GINT64_CONSTANT (1000000) + cpu.tv_nsec / 1000;
+  event.run_delay = read_run_delay ();
 
   if (trace_events != NULL)
     g_array_append_val (trace_events, event);
@@ -127,7 +147,8 @@ trace_frame_clock (GdkFrameClock *frame_clock)
 static void
 trace_report (void)
 {
-  gint64 last_tick = 0, last_tick_cpu = 0, last_tick_xwait = 0, max_stall_cpu = 0;
+  gint64 last_tick = 0, last_tick_cpu = 0, last_tick_xwait = 0, last_tick_delay = 0;
+  gint64 max_stall_cpu = 0;
   gint64 stall_wall = 0, stall_cpu = 0, stall_xwait = 0;
   guint  n_stalls = 0;
 
@@ -147,10 +168,12 @@ trace_report (void)
           if (last_tick != 0 && event->time - last_tick > 6000)
             {
               /* Each event is shown at the wall and CPU time since the tick before. */
-              g_print ("stall %.1f ms at token %u, %.6f s (%.1f ms CPU, %.1f ms waiting on X):",
+              g_print ("stall %.1f ms at token %u, %.6f s (%.1f ms CPU, %.1f ms waiting on X, %.1f "
+                       "ms waiting for a CPU):",
                        (event->time - last_tick) / 1000.0, event->n_tokens, last_tick / 1e6,
                        (event->cpu_time - last_tick_cpu) / 1000.0,
-                       (event->xwait - last_tick_xwait) / 1000.0);
+                       (event->xwait - last_tick_xwait) / 1000.0,
+                       (event->run_delay - last_tick_delay) / 1000.0);
               if (event->time - last_tick > 8000)
                 {
                   n_stalls++;
@@ -174,6 +197,7 @@ trace_report (void)
           last_tick = event->time;
           last_tick_cpu = event->cpu_time;
           last_tick_xwait = event->xwait;
+          last_tick_delay = event->run_delay;
         }
     }
   g_print ("trace: most CPU time of the main thread between two ticks: %.1f ms\n",
@@ -454,6 +478,36 @@ update_cost (guint length, double *finish_ms)
   return cost;
 }
 
+/* Mean microseconds for one update of a reply that is one paragraph of @length words, its
+ * layout included (the height asked for at the window's width, as each frame does). */
+static double
+paragraph_update_cost (guint length)
+{
+  GtkWidget *view = g_object_ref_sink (sam_markdown_view_new ());
+  g_autoptr (GString) text = g_string_new (NULL);
+  gint64 start;
+  double cost;
+  guint  i;
+  int    height;
+
+  for (i = 0; i < length; i++)
+    g_string_append (text, words[i % G_N_ELEMENTS (words)]);
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 800, &height, NULL, NULL, NULL);
+
+  start = g_get_monotonic_time ();
+  for (guint j = 0; j < 200; j++, i++)
+    {
+      g_string_append (text, words[i % G_N_ELEMENTS (words)]);
+      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+      gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 800, &height, NULL, NULL, NULL);
+    }
+  cost = (g_get_monotonic_time () - start) / 200.0;
+
+  g_object_unref (view);
+  return cost;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -464,7 +518,7 @@ main (int argc, char *argv[])
   g_autoptr (SamChat) chat = NULL;
   GtkWidget *window, *view;
   Bench      bench = { 0 };
-  double     early, late, finish_early, finish_late;
+  double     early, late, finish_early, finish_late, paragraph_early, paragraph_late;
   gint64     p99, baseline_max, baseline_p99;
 
   gtk_init ();
@@ -516,6 +570,8 @@ main (int argc, char *argv[])
 
   early = update_cost (500, &finish_early);
   late = update_cost (N_TOKENS, &finish_late);
+  paragraph_early = paragraph_update_cost (500);
+  paragraph_late = paragraph_update_cost (5000);
 
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
@@ -535,6 +591,9 @@ main (int argc, char *argv[])
   g_print (
       "streaming: update cost %.1f µs at 500 tokens, %.1f µs at %u tokens, ratio %.2f (budget: flat)\n",
       early, late, N_TOKENS, late / early);
+  g_print ("streaming: one paragraph, update and layout: %.1f µs at 500 words, %.1f µs at 5000 "
+           "words, ratio %.2f (budget: flat)\n",
+           paragraph_early, paragraph_late, paragraph_late / paragraph_early);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&chat);
