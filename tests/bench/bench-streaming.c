@@ -5,8 +5,11 @@
  * SamChat does. Reports the longest main-loop stall (the longest gap between two timer ticks),
  * the longest in the second after the reply is finished (the view shows it as a finished
  * message), and the cost of one update of the streaming text at the start and at the end of
- * the reply, whose ratio shows whether the cost grows with the length of the reply. Both
- * stalls must be within 8 ms.
+ * the reply, whose ratio shows whether the cost grows with the length of the reply, and the
+ * same for a reply that is one long paragraph, its layout included. Both stalls must be within
+ * 8 ms. The longest stall is also told without the time the main thread was ready to run but
+ * waited for a CPU (/proc/thread-self/schedstat): on a machine of two cores, the X server and
+ * other processes take turns with it, which is not work of ours.
  *
  * The same stall is measured, in the same run, for a baseline: the same window holding only
  * plain wrapped GtkLabels in a box in a scrolled window, one per paragraph, the last one given
@@ -23,8 +26,10 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "companion/sam-chat.h"
 #include "ui/sam-chat-view.h"
@@ -47,6 +52,12 @@ typedef struct
   gint64      max_gap;
   GArray     *gaps;
   GMainLoop  *loop;
+  /* The time the main thread was ready to run but waited for a CPU (taken by another process,
+   * such as the X server, on a machine with few cores): so far, in the longest stall, and the
+   * longest stall without it. */
+  gint64 last_run_delay;
+  gint64 max_gap_run_delay;
+  gint64 max_own_gap;
   /* The reply is saved every half second, as SamChat does while it streams. */
   gint64 last_checkpoint;
   gint64 max_checkpoint;
@@ -92,14 +103,23 @@ static volatile gint64 *xwait_us;
 static GArray *trace_events;
 static guint   trace_n_tokens;
 
+/* How long the main thread has been ready to run but waiting for a CPU, in microseconds
+ * (/proc/thread-self/schedstat, opened once by the main thread); 0 where unknown. */
 static gint64
 read_run_delay (void)
 {
-  g_autofree char *contents = NULL;
-  guint64          cpu_ns, delay_ns;
+  static int fd = -2;
+  char       buffer[128];
+  ssize_t    length;
+  guint64    cpu_ns, delay_ns;
 
-  if (!g_file_get_contents ("/proc/thread-self/schedstat", &contents, NULL, NULL) ||
-      sscanf (contents, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &cpu_ns, &delay_ns) != 2)
+  if (fd == -2)
+    fd = open ("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (length = pread (fd, buffer, sizeof buffer - 1, 0)) <= 0)
+    return 0;
+
+  buffer[length] = '\0';
+  if (sscanf (buffer, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &cpu_ns, &delay_ns) != 2)
     return 0;
 
   return delay_ns / 1000;
@@ -279,15 +299,23 @@ append_token_cb (gpointer data)
 {
   Bench *bench = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 run_delay = read_run_delay ();
 
   if (bench->last_tick != 0)
     {
       gint64 gap = now - bench->last_tick;
+      gint64 gap_run_delay = run_delay - bench->last_run_delay;
 
-      bench->max_gap = MAX (bench->max_gap, gap);
+      if (gap > bench->max_gap)
+        {
+          bench->max_gap = gap;
+          bench->max_gap_run_delay = gap_run_delay;
+        }
+      bench->max_own_gap = MAX (bench->max_own_gap, gap - gap_run_delay);
       g_array_append_val (bench->gaps, gap);
     }
   bench->last_tick = now;
+  bench->last_run_delay = run_delay;
   trace_n_tokens = bench->n_tokens;
   trace ("tick");
 
@@ -576,6 +604,9 @@ main (int argc, char *argv[])
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
       bench.n_tokens, bench.max_gap / 1000.0, p99 / 1000.0);
+  g_print ("streaming: of the longest stall, %.1f ms the main thread was ready but waited for a "
+           "CPU; without such waits the longest stall is %.1f ms\n",
+           bench.max_gap_run_delay / 1000.0, bench.max_own_gap / 1000.0);
   g_print ("streaming: saving the reply every half second (as SamChat does) took at most %.1f "
            "ms\n",
            bench.max_checkpoint / 1000.0);
