@@ -762,8 +762,8 @@ test_markdown_view_streaming_tail (void)
   gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 300, &more_lines, NULL, NULL, NULL);
   g_assert_cmpint (more_lines, >, one_line);
 
-  /* A new font from CSS lays the text out again in it: the tail relies on its widget's Pango
-   * context telling its layout, not on laying it out again at each change of style. */
+  /* A new font from CSS lays the text out again in it: the tail sees its widget's Pango context
+   * change, and no other change of style lays it out again. */
   {
     g_autoptr (GtkCssProvider) provider = gtk_css_provider_new ();
     int small, large;
@@ -823,6 +823,7 @@ test_markdown_tail_pieces (void)
   int              height;
 
   gtk_window_set_child (GTK_WINDOW (window), tail);
+  gtk_window_set_default_size (GTK_WINDOW (window), 300, 700);
   gtk_window_present (GTK_WINDOW (window));
 
   for (guint i = 0; i < 60; i++)
@@ -835,6 +836,13 @@ test_markdown_tail_pieces (void)
     }
   g_assert_cmpuint (sam_markdown_tail_get_n_pieces (self), >, 3);
   g_assert_true (g_str_has_prefix (sam_markdown_tail_get_text (self), "Sentence 0 has bold words"));
+  {
+    g_autofree char *png = NULL;
+
+    gtk_test_widget_wait_for_draw (window);
+    png = sam_test_ui_save_png (window, "markdown-tail-pieces");
+    g_test_message ("screenshot: %s", png);
+  }
 
   /* Another width: laid out anew, the same as whole. */
   gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 170, &height, NULL, NULL, NULL);

@@ -381,10 +381,7 @@ sam_markdown_tail_set_markup (SamMarkdownTail *self, const char *markup)
   /* The pieces set aside stay when their text and its attributes are the same. */
   live_start = self->pieces->len > 1 ? live_piece (self)->start : 0;
   if (live_start > 0 && !same_before (self, text, attrs, live_start))
-    {
-      g_array_set_size (self->pieces, 0);
-      live_start = 0;
-    }
+    g_array_set_size (self->pieces, 0);
 
   g_free (self->text);
   self->text = text;
