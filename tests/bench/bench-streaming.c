@@ -506,10 +506,17 @@ update_cost (guint length, double *finish_ms)
   return cost;
 }
 
-/* Mean microseconds for one update of a reply that is one paragraph of @length words, its
- * layout included (the height asked for at the window's width, as each frame does). */
+/* The @i-th word of a reply that is one long paragraph. */
+static const char *
+word_at (guint i)
+{
+  return words[i % G_N_ELEMENTS (words)];
+}
+
+/* Mean microseconds for one update of a reply of @length tokens from @next, its layout
+ * included (the height asked for at the window's width, as each frame does). */
 static double
-paragraph_update_cost (guint length)
+layout_update_cost (guint length, const char *(*next) (guint i))
 {
   GtkWidget *view = g_object_ref_sink (sam_markdown_view_new ());
   g_autoptr (GString) text = g_string_new (NULL);
@@ -519,14 +526,14 @@ paragraph_update_cost (guint length)
   int    height;
 
   for (i = 0; i < length; i++)
-    g_string_append (text, words[i % G_N_ELEMENTS (words)]);
+    g_string_append (text, next (i));
   sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
   gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 800, &height, NULL, NULL, NULL);
 
   start = g_get_monotonic_time ();
   for (guint j = 0; j < 200; j++, i++)
     {
-      g_string_append (text, words[i % G_N_ELEMENTS (words)]);
+      g_string_append (text, next (i));
       sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
       gtk_widget_measure (view, GTK_ORIENTATION_VERTICAL, 800, &height, NULL, NULL, NULL);
     }
@@ -547,6 +554,7 @@ main (int argc, char *argv[])
   GtkWidget *window, *view;
   Bench      bench = { 0 };
   double     early, late, finish_early, finish_late, paragraph_early, paragraph_late;
+  double     layout_early, layout_late;
   gint64     p99, baseline_max, baseline_p99;
 
   gtk_init ();
@@ -598,8 +606,10 @@ main (int argc, char *argv[])
 
   early = update_cost (500, &finish_early);
   late = update_cost (N_TOKENS, &finish_late);
-  paragraph_early = paragraph_update_cost (500);
-  paragraph_late = paragraph_update_cost (5000);
+  layout_early = layout_update_cost (500, token_at);
+  layout_late = layout_update_cost (N_TOKENS, token_at);
+  paragraph_early = layout_update_cost (500, word_at);
+  paragraph_late = layout_update_cost (5000, word_at);
 
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
@@ -622,6 +632,9 @@ main (int argc, char *argv[])
   g_print (
       "streaming: update cost %.1f µs at 500 tokens, %.1f µs at %u tokens, ratio %.2f (budget: flat)\n",
       early, late, N_TOKENS, late / early);
+  g_print ("streaming: update and layout: %.1f µs at 500 tokens, %.1f µs at %u tokens, ratio %.2f "
+           "(budget: flat)\n",
+           layout_early, layout_late, N_TOKENS, layout_late / layout_early);
   g_print ("streaming: one paragraph, update and layout: %.1f µs at 500 words, %.1f µs at 5000 "
            "words, ratio %.2f (budget: flat)\n",
            paragraph_early, paragraph_late, paragraph_late / paragraph_early);
