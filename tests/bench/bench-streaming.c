@@ -5,9 +5,9 @@
  * SamChat does. Reports the longest main-loop stall (the longest gap between two timer ticks),
  * the longest in the second after the reply is finished (the view shows it as a finished
  * message), and the cost of one update of the streaming text at the start and at the end of
- * the reply, whose ratio shows whether the cost grows with the length of the reply, and the
- * same for a reply that is one long paragraph, its layout included. Both stalls must be within
- * 8 ms. The longest stall is also told without the time the main thread was ready to run but
+ * the reply, whose ratio shows whether the cost grows with the length of the reply; the same
+ * with the layout of the update included, for a reply of many paragraphs and for one that is a
+ * single long paragraph. Both stalls must be within 8 ms. The longest stall is also told without the time the main thread was ready to run but
  * waited for a CPU (/proc/thread-self/schedstat): on a machine of two cores, the X server and
  * other processes take turns with it, which is not work of ours.
  *
