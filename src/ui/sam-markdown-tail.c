@@ -24,8 +24,8 @@
 
 #include "sam-markdown-tail.h"
 
-/* When the lines laid out on each change grow past this many, all but the last few are set
- * aside. */
+/* When the lines laid out on each change grow past this many, all but the last ones (the line
+ * being written) are set aside. */
 #define LIVE_LINES_MAX  4
 #define LIVE_LINES_KEPT 1
 
@@ -116,8 +116,9 @@ live_piece (SamMarkdownTail *self)
   return &g_array_index (self->pieces, Piece, self->pieces->len - 1);
 }
 
-/* When the last piece has grown past LIVE_LINES_MAX lines, its lines but the last few are
- * finished: it keeps them, laid out once more, and a new last piece takes the rest. */
+/* When the last piece has grown past LIVE_LINES_MAX lines, its lines but the last
+ * LIVE_LINES_KEPT are finished: it keeps them, laid out once more, and a new last piece takes
+ * the rest. */
 static void
 set_finished_lines_aside (SamMarkdownTail *self)
 {
