@@ -796,6 +796,89 @@ test_markdown_view_streaming_tail (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* While a reply streams, the finished paragraph under the pointer becomes a selectable label;
+ * the paragraph being written stays a SamMarkdownTail, and streaming goes on after it. */
+static void
+test_markdown_view_select_while_streaming (void)
+{
+  g_autoptr (GtkWidget) view = g_object_ref_sink (sam_markdown_view_new ());
+  GtkWidget      *window = gtk_window_new ();
+  GtkWidget      *first, *live, *label;
+  graphene_rect_t bounds;
+  guint           rendered;
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 400);
+  gtk_window_present (GTK_WINDOW (window));
+
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view),
+                            "The first paragraph.\n\nThe second one.\n\nThe third, being");
+  gtk_test_widget_wait_for_draw (window);
+  first = gtk_widget_get_first_child (view);
+  live = gtk_widget_get_last_child (view);
+  g_assert_true (SAM_IS_MARKDOWN_TAIL (first));
+  g_assert_true (SAM_IS_MARKDOWN_TAIL (live));
+  rendered = sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view));
+
+  /* The paragraph being written is not touched. */
+  g_assert_true (gtk_widget_compute_bounds (live, view, &bounds));
+  g_assert_false (sam_markdown_view_make_selectable_at (SAM_MARKDOWN_VIEW (view),
+                                                        bounds.origin.y + bounds.size.height / 2));
+  g_assert_true (gtk_widget_get_last_child (view) == live);
+
+  /* The first becomes a selectable label with the same text. */
+  g_assert_true (gtk_widget_compute_bounds (first, view, &bounds));
+  g_assert_true (sam_markdown_view_make_selectable_at (SAM_MARKDOWN_VIEW (view),
+                                                       bounds.origin.y + bounds.size.height / 2));
+  label = gtk_widget_get_first_child (view);
+  g_assert_true (GTK_IS_LABEL (label));
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (label)));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (label)), ==, "The first paragraph.");
+  /* In its place, at its size: nothing moves. */
+  gtk_test_widget_wait_for_draw (window);
+  {
+    graphene_rect_t label_bounds;
+
+    g_assert_true (gtk_widget_compute_bounds (label, view, &label_bounds));
+    g_assert_true (graphene_rect_equal (&label_bounds, &bounds));
+  }
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered + 1);
+  rendered++;
+  /* Below the last block, nothing. */
+  g_assert_false (sam_markdown_view_make_selectable_at (SAM_MARKDOWN_VIEW (view), 10000));
+  /* The last finished one, just above the paragraph being written, too. */
+  g_assert_true (gtk_widget_compute_bounds (gtk_widget_get_prev_sibling (live), view, &bounds));
+  g_assert_true (sam_markdown_view_make_selectable_at (SAM_MARKDOWN_VIEW (view),
+                                                       bounds.origin.y + bounds.size.height / 2));
+  g_assert_true (GTK_IS_LABEL (gtk_widget_get_prev_sibling (live)));
+
+  /* Streaming goes on: the label stays, the tail gets the new text, a new paragraph follows. */
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view),
+                            "The first paragraph.\n\nThe second one.\n\nThe third, being "
+                            "written.\n\nA fourth");
+  g_assert_true (gtk_widget_get_first_child (view) == label);
+  g_assert_cmpstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (live)), ==,
+                   "The third, being written.");
+  /* Only the new paragraph was built. */
+  g_assert_cmpuint (sam_markdown_view_get_n_rendered (SAM_MARKDOWN_VIEW (view)), ==, rendered + 2);
+  g_assert_cmpstr (
+      sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))), ==,
+      "A fourth");
+
+  /* The end: every paragraph a label (a few a frame), the first one still the same widget. */
+  sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view),
+                              "The first paragraph.\n\nThe second one.\n\nThe third, being "
+                              "written.\n\nA fourth.");
+  for (guint i = 0; i < 10; i++)
+    gtk_test_widget_wait_for_draw (window);
+  g_assert_true (gtk_widget_get_first_child (view) == label);
+  for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    g_assert_true (GTK_IS_LABEL (child));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* The height of @markup laid out whole, as one label would, at @width. */
 static int
 whole_height (GtkWidget *widget, const char *markup, int width)
@@ -887,6 +970,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/markdown-view/streaming-tail", test_markdown_view_streaming_tail);
   g_test_add_func ("/ui/markdown-view/streaming-code", test_markdown_view_streaming_code);
   g_test_add_func ("/ui/markdown-view/tail-pieces", test_markdown_tail_pieces);
+  g_test_add_func ("/ui/markdown-view/select-while-streaming",
+                   test_markdown_view_select_while_streaming);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);
   g_test_add_func ("/ui/chat/stop-keeps-partial", test_chat_stop_keeps_partial);
   g_test_add_func ("/ui/chat/regenerate-and-edit", test_chat_regenerate_and_edit);

@@ -43,6 +43,9 @@ struct _SamMarkdownView
   gboolean       culled;
   /* Turning the tails of a finished stream into labels, a few a frame. */
   guint convert_tick_id;
+  /* Where the pointer last moved over us, in the coordinates of the surface. */
+  double pointer_x;
+  double pointer_y;
 };
 
 G_DEFINE_FINAL_TYPE (SamMarkdownView, sam_markdown_view, GTK_TYPE_WIDGET)
@@ -616,9 +619,18 @@ sam_markdown_view_class_init (SamMarkdownViewClass *klass)
 }
 
 static void
+motion_cb (GtkEventControllerMotion *controller, double x, double y, SamMarkdownView *self);
+
+static void
 sam_markdown_view_init (SamMarkdownView *self)
 {
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+
   self->text = g_string_new (NULL);
+
+  g_signal_connect (motion, "enter", G_CALLBACK (motion_cb), self);
+  g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
 }
 
 GtkWidget *
@@ -635,6 +647,27 @@ sam_markdown_view_get_text (SamMarkdownView *self)
   return self->text->str;
 }
 
+/* Replaces @tail, a SamMarkdownTail showing a finished block, with a selectable label that
+ * shows the same block. */
+static GtkWidget *
+convert_tail (SamMarkdownView *self, GtkWidget *tail)
+{
+  guint      kind = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) - 1;
+  GtkWidget *label = create_block_label (g_object_get_data (G_OBJECT (tail), "sam-block-key"),
+                                         kind == SAM_MARKDOWN_BLOCK_QUOTE ? "sam-quote" : NULL);
+
+  g_object_set_data (G_OBJECT (label), "sam-block-kind", GUINT_TO_POINTER (kind + 1));
+  g_object_set_data_full (G_OBJECT (label), "sam-block-key",
+                          g_strdup (g_object_get_data (G_OBJECT (tail), "sam-block-key")), g_free);
+  gtk_widget_insert_after (label, GTK_WIDGET (self), tail);
+  if (self->last_stable_child == tail)
+    self->last_stable_child = label;
+  gtk_widget_unparent (tail);
+  self->n_rendered++;
+
+  return label;
+}
+
 /* Replaces one SamMarkdownTail, the one nearest the end, with a selectable label; FALSE when
  * there is none left. */
 static gboolean
@@ -642,25 +675,11 @@ convert_one_tail (SamMarkdownView *self)
 {
   for (GtkWidget *child = gtk_widget_get_last_child (GTK_WIDGET (self)); child != NULL;
        child = gtk_widget_get_prev_sibling (child))
-    {
-      GtkWidget *label;
-      guint      kind;
-
-      if (!SAM_IS_MARKDOWN_TAIL (child))
-        continue;
-
-      kind = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (child), "sam-block-kind")) - 1;
-      label = create_block_label (g_object_get_data (G_OBJECT (child), "sam-block-key"),
-                                  kind == SAM_MARKDOWN_BLOCK_QUOTE ? "sam-quote" : NULL);
-      g_object_set_data (G_OBJECT (label), "sam-block-kind", GUINT_TO_POINTER (kind + 1));
-      g_object_set_data_full (G_OBJECT (label), "sam-block-key",
-                              g_strdup (g_object_get_data (G_OBJECT (child), "sam-block-key")),
-                              g_free);
-      gtk_widget_insert_after (label, GTK_WIDGET (self), child);
-      gtk_widget_unparent (child);
-      self->n_rendered++;
-      return TRUE;
-    }
+    if (SAM_IS_MARKDOWN_TAIL (child))
+      {
+        convert_tail (self, child);
+        return TRUE;
+      }
 
   return FALSE;
 }
@@ -724,6 +743,68 @@ finish_stream (SamMarkdownView *self)
   else
     while (convert_one_tail (self))
       ;
+}
+
+/**
+ * sam_markdown_view_make_selectable_at:
+ * @self: a #SamMarkdownView
+ * @y: a height in @self, where the pointer is
+ *
+ * While a reply streams, its finished paragraphs are shown by SamMarkdownTail, which cannot be
+ * selected. The one at @y becomes a selectable label, as it would when the reply ends, so that
+ * its text can be selected and copied while the rest is still being written. The paragraph
+ * being written stays as it is.
+ *
+ * Returns: whether a paragraph at @y became selectable
+ */
+gboolean
+sam_markdown_view_make_selectable_at (SamMarkdownView *self, double y)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (SAM_IS_MARKDOWN_VIEW (self), FALSE);
+
+  /* Going up from the last finished block: the blocks below @y are passed over, and the walk
+   * ends at the first one above it. */
+  child = self->streaming ? self->last_stable_child : gtk_widget_get_last_child (GTK_WIDGET (self));
+  for (; child != NULL; child = gtk_widget_get_prev_sibling (child))
+    {
+      graphene_rect_t bounds;
+
+      if (!gtk_widget_compute_bounds (child, GTK_WIDGET (self), &bounds) ||
+          y >= bounds.origin.y + bounds.size.height)
+        break;
+
+      if (y < bounds.origin.y)
+        continue;
+
+      if (!SAM_IS_MARKDOWN_TAIL (child))
+        return FALSE;
+
+      convert_tail (self, child);
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+motion_cb (GtkEventControllerMotion *controller, double x, double y, SamMarkdownView *self)
+{
+  GdkEvent *event = gtk_event_controller_get_current_event (GTK_EVENT_CONTROLLER (controller));
+  double    surface_x, surface_y;
+
+  /* Only when the pointer itself moves, not when a reply being written moves the text under a
+   * pointer at rest: a paragraph passing under it need not become a label then. */
+  if (event != NULL && gdk_event_get_position (event, &surface_x, &surface_y))
+    {
+      if (surface_x == self->pointer_x && surface_y == self->pointer_y)
+        return;
+      self->pointer_x = surface_x;
+      self->pointer_y = surface_y;
+    }
+
+  sam_markdown_view_make_selectable_at (self, y);
 }
 
 /**

@@ -18,5 +18,6 @@ const char *sam_markdown_view_get_text (SamMarkdownView *self);
 void        sam_markdown_view_set_text (SamMarkdownView *self, const char *text);
 void        sam_markdown_view_stream (SamMarkdownView *self, const char *text);
 guint       sam_markdown_view_get_n_rendered (SamMarkdownView *self);
+gboolean    sam_markdown_view_make_selectable_at (SamMarkdownView *self, double y);
 
 G_END_DECLS
