@@ -109,12 +109,40 @@ print_tallies (const char *title, GHashTable *tallies)
 
 /* Runs the detector over a JSON Lines set ({"text", "label", "lang", "kind"}) and fails when
  * recall is below MIN_RECALL or the false-positive rate above MAX_FPR. */
-static void
-evaluate_set (const char *fixture, double min_recall, double max_fpr)
+/* The labelled sets of messages among the fixtures. */
+static const char *message_sets[] = { "safety-dev.jsonl", "safety-heldout.jsonl",
+                                      "safety-extra.jsonl", "safety-final.jsonl",
+                                      "safety-multilingual.jsonl" };
+
+/* The messages of a JSON Lines fixture, an object each. */
+static GPtrArray *
+load_messages (const char *fixture)
 {
   g_autoptr (GBytes) bytes = sam_test_load_fixture (fixture);
   g_autofree char *contents = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_autoptr (GError) error = NULL;
+
+      if (*g_strstrip (lines[i]) == '\0')
+        continue;
+      json_parser_load_from_data (parser, lines[i], -1, &error);
+      g_assert_no_error (error);
+      g_ptr_array_add (messages,
+                       json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+    }
+
+  return messages;
+}
+
+static void
+evaluate_set (const char *fixture, double min_recall, double max_fpr)
+{
+  g_autoptr (GPtrArray) messages = load_messages (fixture);
   g_autoptr (GHashTable) by_language =
       g_hash_table_new_full (g_str_hash, g_str_equal, NULL, tally_free);
   g_autoptr (GHashTable) by_kind =
@@ -122,20 +150,13 @@ evaluate_set (const char *fixture, double min_recall, double max_fpr)
   Tally  total = { NULL, 0, 0, 0, 0 };
   double recall, fpr;
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint i = 0; i < messages->len; i++)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      g_autoptr (GError) error = NULL;
-      JsonObject     *object;
+      JsonObject     *object = g_ptr_array_index (messages, i);
       const char     *text, *label, *language, *kind;
       gboolean        crisis, flagged;
       SamSafetyResult result;
 
-      if (*g_strstrip (lines[i]) == '\0')
-        continue;
-      json_parser_load_from_data (parser, lines[i], -1, &error);
-      g_assert_no_error (error);
-      object = json_node_get_object (json_parser_get_root (parser));
       text = json_object_get_string_member (object, "text");
       label = json_object_get_string_member (object, "label");
       language = json_object_get_string_member (object, "lang");
@@ -691,30 +712,20 @@ thread_cpu_time (void)
 static void
 test_safety_speed (void)
 {
-  const char *fixtures[] = { "safety-dev.jsonl", "safety-heldout.jsonl", "safety-extra.jsonl",
-                             "safety-final.jsonl", "safety-multilingual.jsonl" };
   g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
   double median, p90, worst;
 
-  for (guint f = 0; f < G_N_ELEMENTS (fixtures); f++)
+  for (guint f = 0; f < G_N_ELEMENTS (message_sets); f++)
     {
-      g_autoptr (GBytes) bytes = sam_test_load_fixture (fixtures[f]);
-      g_autofree char *contents =
-          g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-      g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+      g_autoptr (GPtrArray) messages = load_messages (message_sets[f]);
 
-      for (guint i = 0; lines[i] != NULL; i++)
+      for (guint i = 0; i < messages->len; i++)
         {
-          g_autoptr (JsonParser) parser = json_parser_new ();
-          const char *text;
-          gint64      start;
-          double      elapsed;
+          const char *text =
+              json_object_get_string_member (g_ptr_array_index (messages, i), "text");
+          gint64 start;
+          double elapsed;
 
-          if (*lines[i] == '\0')
-            continue;
-          json_parser_load_from_data (parser, lines[i], -1, NULL);
-          text = json_object_get_string_member (
-              json_node_get_object (json_parser_get_root (parser)), "text");
           /* The time this thread spent checking: other work on the machine does not count. */
           start = thread_cpu_time ();
           for (guint k = 0; k < 5; k++)
@@ -749,9 +760,7 @@ test_safety_model (void)
   g_autoptr (GError) error = NULL;
   SamSafetyModel *model = sam_safety_detector_get_model (detector);
   g_autoptr (SamSafetyModel) builtin = sam_safety_model_new_builtin (&error);
-  g_autoptr (GBytes) bytes = sam_test_load_fixture ("safety-model-expected.jsonl");
-  g_autofree char *contents = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+  g_autoptr (GPtrArray) expected = load_messages ("safety-model-expected.jsonl");
   g_autoptr (GBytes) damaged = g_bytes_new_static ("SAMLR03\0\x12\0\0\0", 12);
   g_autoptr (SamSafetyModel) none = NULL;
   guint  n_checked = 0, n_crisis = 0, n_differ = 0;
@@ -764,19 +773,13 @@ test_safety_model (void)
   g_assert_cmpfloat (sam_safety_model_get_threshold (model), >, 0.0);
   g_assert_cmpfloat (sam_safety_model_get_threshold (model), <, 1.0);
 
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (guint i = 0; i < expected->len; i++)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      JsonObject *object;
-      const char *text;
+      JsonObject *object = g_ptr_array_index (expected, i);
+      const char *text = json_object_get_string_member (object, "text");
       double      whole, sentence, probability;
       gboolean    crisis;
 
-      if (*lines[i] == '\0')
-        continue;
-      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
-      object = json_node_get_object (json_parser_get_root (parser));
-      text = json_object_get_string_member (object, "text");
       sam_safety_model_get_probabilities (model, text, &whole, &sentence);
       g_assert_cmpfloat_with_epsilon (whole, json_object_get_double_member (object, "whole"), 1e-6);
       g_assert_cmpfloat_with_epsilon (sentence, json_object_get_double_member (object, "sentence"),
@@ -886,29 +889,18 @@ test_safety_model_veto (void)
 {
   g_autoptr (SamSafetyDetector) rules = load_rules_only ();
   SamSafetyModel *model = sam_safety_detector_get_model (detector);
-  const char     *sets[] = { "safety-dev.jsonl", "safety-heldout.jsonl", "safety-extra.jsonl",
-                             "safety-final.jsonl", "safety-multilingual.jsonl" };
   guint           n_rules = 0, n_vetoed = 0;
 
-  for (guint f = 0; f < G_N_ELEMENTS (sets); f++)
+  for (guint f = 0; f < G_N_ELEMENTS (message_sets); f++)
     {
-      g_autoptr (GBytes) bytes = sam_test_load_fixture (sets[f]);
-      g_autofree char *contents =
-          g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-      g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+      g_autoptr (GPtrArray) messages = load_messages (message_sets[f]);
 
-      for (guint i = 0; lines[i] != NULL; i++)
+      for (guint i = 0; i < messages->len; i++)
         {
-          g_autoptr (JsonParser) parser = json_parser_new ();
-          JsonObject     *object;
-          const char     *text;
+          JsonObject     *object = g_ptr_array_index (messages, i);
+          const char     *text = json_object_get_string_member (object, "text");
           SamSafetyResult alone, full;
 
-          if (*lines[i] == '\0')
-            continue;
-          g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
-          object = json_node_get_object (json_parser_get_root (parser));
-          text = json_object_get_string_member (object, "text");
           alone = sam_safety_check (rules, text);
           full = sam_safety_check (detector, text);
           if (!sam_safety_result_is_crisis (&alone))

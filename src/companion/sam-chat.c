@@ -192,10 +192,20 @@ memory_job_finish (MemoryJob *job)
     g_signal_emit (self, signals[MEMORY_UPDATED], 0);
 }
 
+static void sam_chat_update_summary (SamChat *self);
+
+/* The last step of learning from an exchange: the summary, unless the chat is gone or the work
+ * was cancelled, and the job ends. */
+static void
+memory_job_summarise (MemoryJob *job, SamChat *self, const GError *error)
+{
+  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sam_chat_update_summary (self);
+  memory_job_finish (job);
+}
+
 /* How many facts one embedding request carries at most. */
 #define EMBED_BATCH 32
-
-static void sam_chat_update_summary (SamChat *self);
 
 /* The `embedding-model` setting when embeddings are on for this chat's provider, or NULL. */
 static char *
@@ -222,9 +232,7 @@ embed_facts_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!sam_memory_embed_facts_finish (result, &error))
     g_debug ("Embedding what was learned failed: %s", error->message);
-  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    sam_chat_update_summary (self);
-  memory_job_finish (job);
+  memory_job_summarise (job, self, error);
 }
 
 static void
@@ -246,9 +254,7 @@ to_embed_cb (GObject *object, GAsyncResult *result, gpointer user_data)
                                     self->memory_cancellable, embed_facts_cb, job);
       return;
     }
-  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    sam_chat_update_summary (self);
-  memory_job_finish (job);
+  memory_job_summarise (job, self, error);
 }
 
 static void
@@ -274,9 +280,7 @@ extract_cb (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
   /* One request at a time: the summary follows the facts. */
-  if (self && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    sam_chat_update_summary (self);
-  memory_job_finish (job);
+  memory_job_summarise (job, self, error);
 }
 
 static void

@@ -232,23 +232,6 @@ sam_store_list_facts (SamStore *self, SamFactFilter filter, GError **error)
   return g_steal_pointer (&facts);
 }
 
-typedef struct
-{
-  char *path;
-  char *model;
-  guint limit;
-} ToEmbed;
-
-static void
-to_embed_free (gpointer data)
-{
-  ToEmbed *to_embed = data;
-
-  g_free (to_embed->path);
-  g_free (to_embed->model);
-  g_free (to_embed);
-}
-
 /* Every fact is looked at when none is missing (~45 ms over 100,000 facts), so in a thread. */
 static void
 list_to_embed_thread (GTask        *task,
@@ -256,7 +239,7 @@ list_to_embed_thread (GTask        *task,
                       gpointer      task_data,
                       GCancellable *cancellable)
 {
-  ToEmbed *to_embed = task_data;
+  SamThreadQuery *to_embed = task_data;
   g_autoptr (sqlite3) db = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GError) error = NULL;
@@ -280,7 +263,7 @@ list_to_embed_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  sqlite3_bind_text (stmt, 1, to_embed->model, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 1, to_embed->text, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, to_embed->limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (facts, fact_from_row (stmt));
@@ -304,19 +287,13 @@ sam_store_list_facts_to_embed_async (SamStore           *self,
                                      gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
-  ToEmbed *to_embed;
 
   g_return_if_fail (SAM_IS_STORE (self));
   g_return_if_fail (model != NULL);
 
-  to_embed = g_new0 (ToEmbed, 1);
-  to_embed->path = g_strdup (sam_store_get_path (self));
-  to_embed->model = g_strdup (model);
-  to_embed->limit = limit;
-
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sam_store_list_facts_to_embed_async);
-  g_task_set_task_data (task, to_embed, to_embed_free);
+  g_task_set_task_data (task, _sam_thread_query_new (self, model, limit), _sam_thread_query_free);
   g_task_run_in_thread (task, list_to_embed_thread);
 }
 

@@ -72,7 +72,19 @@ void             _sam_conversation_set_draft (SamConversation *self, const char 
 
 /* A second connection to the same file, for a worker thread. Close with sqlite3_close. */
 sqlite3 *_sam_store_open_connection (const char *path, GError **error);
-sqlite3 *_sam_store_get_db (SamStore *self);
+
+/* What a query run by a worker thread on a connection of its own needs: the file, a text (what
+ * is searched for, a model's name) and a limit. Task data; free with _sam_thread_query_free. */
+typedef struct
+{
+  char *path;
+  char *text;
+  guint limit;
+} SamThreadQuery;
+
+SamThreadQuery *_sam_thread_query_new (SamStore *self, const char *text, guint limit);
+void            _sam_thread_query_free (gpointer data);
+sqlite3        *_sam_store_get_db (SamStore *self);
 /* A statement of the main connection, prepared once per SQL text (which must be static). */
 sqlite3_stmt *_sam_store_prepare (SamStore *self, const char *sql, GError **error);
 SamMessage   *_sam_store_lookup_message (SamStore *self, gint64 id);

@@ -1557,27 +1557,31 @@ sam_store_search (SamStore *self, const char *query, guint limit, GError **error
   return run_search (self->db, stmt, query, limit, error);
 }
 
-typedef struct
+SamThreadQuery *
+_sam_thread_query_new (SamStore *self, const char *text, guint limit)
 {
-  char *path;
-  char *query;
-  guint limit;
-} SearchData;
+  SamThreadQuery *query = g_new0 (SamThreadQuery, 1);
 
-static void
-search_data_free (gpointer data)
+  query->path = g_strdup (self->path);
+  query->text = g_strdup (text);
+  query->limit = limit;
+  return query;
+}
+
+void
+_sam_thread_query_free (gpointer data)
 {
-  SearchData *search = data;
+  SamThreadQuery *query = data;
 
-  g_free (search->path);
-  g_free (search->query);
-  g_free (search);
+  g_free (query->path);
+  g_free (query->text);
+  g_free (query);
 }
 
 static void
 search_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
-  SearchData *search = task_data;
+  SamThreadQuery *search = task_data;
   g_autoptr (sqlite3) db = NULL;
   g_autoptr (sqlite3_stmt) stmt = NULL;
   g_autoptr (GError) error = NULL;
@@ -1594,7 +1598,7 @@ search_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (!(hits = run_search (db, stmt, search->query, search->limit, &error)))
+  if (!(hits = run_search (db, stmt, search->text, search->limit, &error)))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, hits, g_object_unref);
@@ -1610,19 +1614,13 @@ sam_store_search_async (SamStore           *self,
                         gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
-  SearchData *search;
 
   g_return_if_fail (SAM_IS_STORE (self));
   g_return_if_fail (query != NULL);
 
-  search = g_new0 (SearchData, 1);
-  search->path = g_strdup (self->path);
-  search->query = g_strdup (query);
-  search->limit = limit;
-
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sam_store_search_async);
-  g_task_set_task_data (task, search, search_data_free);
+  g_task_set_task_data (task, _sam_thread_query_new (self, query, limit), _sam_thread_query_free);
   g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, search_thread);
 }
