@@ -21,6 +21,7 @@
 #include "ui/sam-chat-view.h"
 #include "ui/sam-markdown-tail.h"
 #include "ui/sam-markdown-view.h"
+#include "ui/sam-markdown.h"
 #include "ui/sam-window.h"
 
 static SamApplication *app;
@@ -946,6 +947,126 @@ test_markdown_tail_pieces (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Whether @a and @b hold the same attributes over the same ranges, in the same order. */
+static gboolean
+same_attributes (PangoAttrList *a, PangoAttrList *b)
+{
+  GSList  *x = pango_attr_list_get_attributes (a), *y = pango_attr_list_get_attributes (b);
+  GSList  *l, *m;
+  gboolean same = TRUE;
+
+  for (l = x, m = y; l != NULL && m != NULL && same; l = l->next, m = m->next)
+    {
+      PangoAttribute *p = l->data, *q = m->data;
+
+      same = p->start_index == q->start_index && p->end_index == q->end_index &&
+             pango_attribute_equal (p, q);
+    }
+  same = same && l == NULL && m == NULL;
+
+  g_slist_free_full (x, (GDestroyNotify) pango_attribute_destroy);
+  g_slist_free_full (y, (GDestroyNotify) pango_attribute_destroy);
+  return same;
+}
+
+/* A long paragraph being written is parsed only after its settled beginning, and looks at every
+ * moment exactly as the whole paragraph parsed at once: emphasis, code, links, marks that stay
+ * text, and an emphasis that stays open for a long while before it closes. */
+static void
+test_markdown_view_settled_paragraph (void)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = sam_markdown_view_new ();
+  GtkWidget *tail = NULL;
+  gsize      settled = 0;
+  int        height;
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 600);
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (guint i = 0; i < 90; i++)
+    {
+      g_string_append_printf (text,
+                              "Sentence %u has **bold words**, `a code span`, a snake_case "
+                              "name, 5 * 3, _some emphasis_ and ~~struck~~ words",
+                              i);
+      if (i % 9 == 4)
+        g_string_append (text, ", a [link](https://example.org/a_b) and *an emphasis opened");
+      else if (i % 9 == 7)
+        g_string_append (text, " with the emphasis closed*");
+      g_string_append (text, i % 11 == 10 ? ".\n" : ". ");
+    }
+
+  for (gsize end = 1; end <= text->len; end = MIN (end + 23, text->len + (end == text->len)))
+    {
+      g_autofree char *shown = g_strndup (text->str, end);
+      g_autoptr (GPtrArray) blocks = sam_markdown_parse (shown, end);
+      g_autoptr (PangoAttrList) attrs = NULL;
+      g_autoptr (PangoAttrList) tail_attrs = NULL;
+      g_autofree char *plain = NULL;
+
+      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), shown);
+      tail = gtk_widget_get_last_child (view);
+      g_assert_true (SAM_IS_MARKDOWN_TAIL (tail));
+      g_assert_cmpuint (blocks->len, ==, 1);
+      g_assert_true (sam_markdown_tail_parse_markup (
+          SAM_MARKDOWN_TAIL (tail), ((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup,
+          &plain, &attrs));
+      g_assert_cmpstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (tail)), ==, plain);
+      tail_attrs = sam_markdown_tail_dup_attributes (SAM_MARKDOWN_TAIL (tail));
+      g_assert_true (same_attributes (tail_attrs, attrs));
+
+      /* The settled beginning only grows, and is settled a kilobyte or so at a time. */
+      g_assert_cmpuint (sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail)), >=,
+                        settled);
+      settled = sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail));
+      g_assert_cmpuint (strlen (plain) - settled, <, 4096);
+
+      if (end == text->len)
+        break;
+    }
+  g_assert_cmpuint (settled, >, text->len / 2);
+
+  /* Laid out in pieces after the settled part, it is as high as the whole paragraph. */
+  {
+    g_autoptr (GPtrArray) blocks = sam_markdown_parse (text->str, text->len);
+    g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (tail, NULL);
+    g_autoptr (PangoAttrList) attrs = NULL;
+    g_autofree char *plain = NULL;
+    int              whole;
+
+    g_assert_true (sam_markdown_tail_parse_markup (
+        SAM_MARKDOWN_TAIL (tail), ((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup,
+        &plain, &attrs));
+    pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_width (layout, 400 * PANGO_SCALE);
+    pango_layout_set_text (layout, plain, -1);
+    pango_layout_set_attributes (layout, attrs);
+    pango_layout_get_pixel_size (layout, NULL, &whole);
+    gtk_widget_measure (tail, GTK_ORIENTATION_VERTICAL, 400, &height, NULL, NULL, NULL);
+    g_assert_cmpint (height, ==, whole);
+  }
+
+  {
+    g_autofree char *png = NULL;
+
+    gtk_test_widget_wait_for_draw (window);
+    png = sam_test_ui_save_png (window, "markdown-settled-paragraph");
+    g_test_message ("screenshot: %s", png);
+  }
+
+  /* A line that makes the whole paragraph a heading: the block is parsed whole again. */
+  g_string_append (text, "\n===");
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_object_get_data (
+                        G_OBJECT (gtk_widget_get_last_child (view)), "sam-block-kind")),
+                    ==, SAM_MARKDOWN_BLOCK_HEADING + 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -970,6 +1091,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/markdown-view/streaming-tail", test_markdown_view_streaming_tail);
   g_test_add_func ("/ui/markdown-view/streaming-code", test_markdown_view_streaming_code);
   g_test_add_func ("/ui/markdown-view/tail-pieces", test_markdown_tail_pieces);
+  g_test_add_func ("/ui/markdown-view/settled-paragraph", test_markdown_view_settled_paragraph);
   g_test_add_func ("/ui/markdown-view/select-while-streaming",
                    test_markdown_view_select_while_streaming);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);

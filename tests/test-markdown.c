@@ -143,6 +143,54 @@ test_markdown_stable_end (void)
   g_assert_cmpuint (stable, ==, 0);
 }
 
+/* The settled beginning of a paragraph being written ends before a word, and leaves out
+ * whatever later text could still change: an emphasis, code span or link left open, a pipe. */
+static void
+test_markdown_settle_paragraph (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *settled;
+    const char *markup;
+  } cases[] = {
+    { "Some **bold** words go on", "Some **bold** words go ", "Some <b>bold</b> words go " },
+    /* Left open: the part before it is settled. */
+    { "One two three **bold that is not closed yet", "One two ", "One two " },
+    { "We see `code that goes on and", "We ", "We " },
+    { "We see [a link that goes on and", "We ", "We " },
+    { "Open *emphasis at once", NULL, NULL },
+    /* Marks that nothing can match stay text, and settle. */
+    { "A snake_case name and 5 * 3 go on", "A snake_case name and 5 * 3 go ",
+      "A snake_case name and 5 * 3 go " },
+    { "Closed `code` and [a link](https://example.org) go on",
+      "Closed `code` and [a link](https://example.org) go ",
+      "Closed <tt>code</tt> and <a href=\"https://example.org\">a link</a> go " },
+    /* A pipe could still make a table of it. */
+    { "a | b and more words", NULL, NULL },
+    /* Never before a mark that could begin a block, nor after two spaces (a line break). */
+    { "Count 1. 2. 3", NULL, NULL },
+    { "Two  spaces", NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *markup = NULL;
+      gsize cut = sam_markdown_settle_paragraph (cases[i].text, strlen (cases[i].text), &markup);
+
+      g_test_message ("%s", cases[i].text);
+      if (cases[i].settled == NULL)
+        {
+          g_assert_cmpuint (cut, ==, 0);
+          continue;
+        }
+
+      g_assert_cmpuint (cut, ==, strlen (cases[i].settled));
+      g_assert_cmpint (strncmp (cases[i].text, cases[i].settled, cut), ==, 0);
+      g_assert_cmpstr (markup, ==, cases[i].markup);
+    }
+}
+
 /* Blocks rendered from stable prefixes while streaming match a parse of the whole text. */
 static void
 test_markdown_streaming_matches_whole (void)
@@ -232,6 +280,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/markdown/entities", test_markdown_entities);
   g_test_add_func ("/markdown/stable-end", test_markdown_stable_end);
   g_test_add_func ("/markdown/streaming-matches-whole", test_markdown_streaming_matches_whole);
+  g_test_add_func ("/markdown/settle-paragraph", test_markdown_settle_paragraph);
   g_test_add_func ("/markdown/empty-and-garbage", test_markdown_empty_and_garbage);
 
   return g_test_run ();

@@ -15,6 +15,10 @@
  * text already set aside comes out differently (an emphasis closed at last), it is laid out
  * whole again, once.
  *
+ * Nor is the markup of the whole paragraph parsed on each change: the view gives the settled
+ * beginning of a long paragraph once (sam_markdown_tail_set_markup_after()), and then only the
+ * markup of the rest, which is all that is parsed and compared.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
@@ -36,13 +40,27 @@ typedef struct
   gsize start;
 } Piece;
 
+/* A settled part of the text: where it begins, and its first attribute. */
+typedef struct
+{
+  gsize start;
+  guint first_attr;
+} Part;
+
 struct _SamMarkdownTail
 {
   GtkWidget parent_instance;
 
-  char          *markup;
-  char          *text;
-  PangoAttrList *attrs;
+  /* The text shown, without markup, and its attributes (PangoAttribute, with offsets in the
+   * whole text) in the order they begin: those of the settled text first, each within its
+   * part, then those of the rest. */
+  GString   *text;
+  GPtrArray *attrs;
+  gsize      settled_length;
+  guint      n_settled_attrs;
+  GArray    *parts;
+  /* The markup of the text after the settled part. */
+  char *markup;
   /* The paragraph laid out in pieces, one below the other; the last one is laid out again on
    * each change. */
   GArray *pieces;
@@ -60,30 +78,51 @@ clear_piece (Piece *piece)
   g_clear_object (&piece->layout);
 }
 
+/* The index of the first attribute that may apply at @offset: the first of the settled part it
+ * is in, as no attribute spans two parts. */
+static guint
+first_attribute_at (SamMarkdownTail *self, gsize offset)
+{
+  guint low = 0, high = self->parts->len;
+
+  if (offset >= self->settled_length)
+    return self->n_settled_attrs;
+
+  /* The last part that begins at or before @offset. */
+  while (high - low > 1)
+    {
+      guint middle = (low + high) / 2;
+
+      if (g_array_index (self->parts, Part, middle).start <= offset)
+        low = middle;
+      else
+        high = middle;
+    }
+
+  return self->parts->len > 0 ? g_array_index (self->parts, Part, low).first_attr : 0;
+}
+
 /* The attributes of the text from @start to @end, for a layout of that text alone. */
 static PangoAttrList *
-slice_attributes (PangoAttrList *attrs, gsize start, gsize end)
+slice_attributes (SamMarkdownTail *self, gsize start, gsize end)
 {
   PangoAttrList *slice = pango_attr_list_new ();
-  GSList        *list = pango_attr_list_get_attributes (attrs);
 
-  for (GSList *l = list; l != NULL; l = l->next)
+  for (guint i = first_attribute_at (self, start); i < self->attrs->len; i++)
     {
-      PangoAttribute *attr = l->data;
-      gsize           attr_start = MAX (attr->start_index, start);
-      gsize           attr_end = MIN (attr->end_index, end);
+      PangoAttribute *attr = g_ptr_array_index (self->attrs, i);
+      PangoAttribute *copy;
 
-      if (attr_start >= attr_end)
-        {
-          pango_attribute_destroy (attr);
-          continue;
-        }
+      if (attr->start_index >= end)
+        break;
+      if (attr->end_index <= start)
+        continue;
 
-      attr->start_index = attr_start - start;
-      attr->end_index = attr_end - start;
-      pango_attr_list_insert (slice, attr);
+      copy = pango_attribute_copy (attr);
+      copy->start_index = MAX (attr->start_index, start) - start;
+      copy->end_index = MIN (attr->end_index, end) - start;
+      pango_attr_list_insert (slice, copy);
     }
-  g_slist_free (list);
 
   return slice;
 }
@@ -92,10 +131,10 @@ slice_attributes (PangoAttrList *attrs, gsize start, gsize end)
 static void
 set_piece_text (SamMarkdownTail *self, Piece *piece, gsize end)
 {
-  g_autoptr (PangoAttrList) attrs = slice_attributes (self->attrs, piece->start, end);
+  g_autoptr (PangoAttrList) attrs = slice_attributes (self, piece->start, end);
 
   pango_layout_set_attributes (piece->layout, attrs);
-  pango_layout_set_text (piece->layout, self->text + piece->start, end - piece->start);
+  pango_layout_set_text (piece->layout, self->text->str + piece->start, end - piece->start);
 }
 
 static Piece *
@@ -134,11 +173,11 @@ set_finished_lines_aside (SamMarkdownTail *self)
   split = live->start + line->start_index;
   /* A line that ended with a line break: the break is not shown, or the piece would end with
    * an empty line. */
-  end = split > live->start && self->text[split - 1] == '\n' ? split - 1 : split;
+  end = split > live->start && self->text->str[split - 1] == '\n' ? split - 1 : split;
 
   set_piece_text (self, live, end);
   live = add_piece (self, split);
-  set_piece_text (self, live, strlen (self->text));
+  set_piece_text (self, live, self->text->len);
 }
 
 /* Lays the whole paragraph out again in one piece. */
@@ -146,7 +185,7 @@ static void
 lay_out_whole (SamMarkdownTail *self)
 {
   g_array_set_size (self->pieces, 0);
-  set_piece_text (self, add_piece (self, 0), strlen (self->text));
+  set_piece_text (self, add_piece (self, 0), self->text->len);
 }
 
 /* Makes the pieces fit @width, laying out again only what changed. */
@@ -259,9 +298,10 @@ sam_markdown_tail_finalize (GObject *object)
   SamMarkdownTail *self = SAM_MARKDOWN_TAIL (object);
 
   g_array_unref (self->pieces);
+  g_array_unref (self->parts);
   g_free (self->markup);
-  g_free (self->text);
-  pango_attr_list_unref (self->attrs);
+  g_string_free (self->text, TRUE);
+  g_ptr_array_unref (self->attrs);
 
   G_OBJECT_CLASS (sam_markdown_tail_parent_class)->finalize (object);
 }
@@ -289,8 +329,9 @@ sam_markdown_tail_init (SamMarkdownTail *self)
 {
   self->pieces = g_array_new (FALSE, TRUE, sizeof (Piece));
   g_array_set_clear_func (self->pieces, (GDestroyNotify) clear_piece);
-  self->text = g_strdup ("");
-  self->attrs = pango_attr_list_new ();
+  self->text = g_string_new (NULL);
+  self->attrs = g_ptr_array_new_with_free_func ((GDestroyNotify) pango_attribute_destroy);
+  self->parts = g_array_new (FALSE, FALSE, sizeof (Part));
   self->width = -2;
 }
 
@@ -300,101 +341,253 @@ sam_markdown_tail_new (void)
   return g_object_new (SAM_TYPE_MARKDOWN_TAIL, NULL);
 }
 
-/* The attributes that apply before @end, in order. */
-static GSList *
-attributes_before (PangoAttrList *attrs, gsize end)
+/* Pango markup has no links: a link is shown underlined in the colour of links, as the label
+ * that shows the finished paragraph shows it. */
+static char *
+links_as_spans (SamMarkdownTail *self, const char *markup)
 {
-  GSList *list = pango_attr_list_get_attributes (attrs), *before = NULL;
+  g_autofree char *span = NULL;
+  GString         *spans;
+  GdkRGBA          color = { 0.2, 0.4, 0.9, 1.0 };
 
-  for (GSList *l = list; l != NULL; l = l->next)
+  if (strstr (markup, "<a href=\"") == NULL)
+    return g_strdup (markup);
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_lookup_color (gtk_widget_get_style_context (GTK_WIDGET (self)), "accent_color",
+                                  &color);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  span = g_strdup_printf ("<span underline=\"single\" foreground=\"#%02x%02x%02x\">",
+                          (guint) (color.red * 255 + 0.5), (guint) (color.green * 255 + 0.5),
+                          (guint) (color.blue * 255 + 0.5));
+
+  spans = g_string_sized_new (strlen (markup) + 64);
+  for (const char *p = markup; *p != '\0';)
+    {
+      const char *end;
+
+      /* The address, escaped by sam_markdown_parse(), holds no quote. */
+      if (g_str_has_prefix (p, "<a href=\"") && (end = strstr (p, "\">")) != NULL)
+        {
+          g_string_append (spans, span);
+          p = end + 2;
+        }
+      else if (g_str_has_prefix (p, "</a>"))
+        {
+          g_string_append (spans, "</span>");
+          p += 4;
+        }
+      else
+        g_string_append_c (spans, *p++);
+    }
+
+  return g_string_free (spans, FALSE);
+}
+
+/**
+ * sam_markdown_tail_parse_markup:
+ * @self: a #SamMarkdownTail
+ * @markup: markup from sam_markdown_parse()
+ * @text: (out): its text
+ * @attrs: (out): its attributes
+ *
+ * Parses @markup as @self shows it.
+ *
+ * Returns: whether @markup could be parsed
+ */
+gboolean
+sam_markdown_tail_parse_markup (SamMarkdownTail *self,
+                                const char      *markup,
+                                char           **text,
+                                PangoAttrList  **attrs)
+{
+  g_autofree char *pango_markup = links_as_spans (self, markup);
+  g_autoptr (GError) error = NULL;
+
+  if (!pango_parse_markup (pango_markup, -1, 0, attrs, text, NULL, &error))
+    {
+      g_warning ("Cannot show the text of a paragraph: %s", error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Adds the text and attributes of @markup at the end of @text and @attrs, offset by @offset. */
+static void
+append_markup (
+    SamMarkdownTail *self, GString *text, GPtrArray *attrs, gsize offset, const char *markup)
+{
+  g_autoptr (PangoAttrList) list = NULL;
+  g_autofree char *parsed = NULL;
+  GSList          *attributes;
+
+  if (!sam_markdown_tail_parse_markup (self, markup, &parsed, &list))
+    return;
+
+  attributes = pango_attr_list_get_attributes (list);
+  for (GSList *l = attributes; l != NULL; l = l->next)
     {
       PangoAttribute *attr = l->data;
 
-      if (attr->start_index < end)
-        {
-          attr->end_index = MIN (attr->end_index, end);
-          before = g_slist_prepend (before, attr);
-        }
-      else
-        pango_attribute_destroy (attr);
+      attr->start_index += offset + text->len;
+      attr->end_index += offset + text->len;
+      g_ptr_array_add (attrs, attr);
     }
-  g_slist_free (list);
+  g_slist_free (attributes);
 
-  return g_slist_reverse (before);
+  g_string_append (text, parsed);
 }
 
-/* Whether the text before @end came out the same in @text and @attrs as in what is shown.
- * (pango_attr_list_equal() is wrong for lists of more than 32 attributes in Pango 1.50.) */
+/* Whether the text from the settled part to @end comes out the same in @rest and its
+ * attributes @rest_attrs as in what is shown. (pango_attr_list_equal() is wrong for lists of
+ * more than 32 attributes in Pango 1.50.) */
 static gboolean
-same_before (SamMarkdownTail *self, const char *text, PangoAttrList *attrs, gsize end)
+same_before (SamMarkdownTail *self, GString *rest, GPtrArray *rest_attrs, gsize end)
 {
-  GSList  *shown, *now, *a, *b;
-  gboolean same;
+  gsize length = end - self->settled_length;
+  guint i = self->n_settled_attrs, j = 0;
 
-  if (strlen (text) < end || memcmp (self->text, text, end) != 0)
+  if (rest->len < length || memcmp (self->text->str + self->settled_length, rest->str, length) != 0)
     return FALSE;
 
-  shown = attributes_before (self->attrs, end);
-  now = attributes_before (attrs, end);
-  for (a = shown, b = now; a != NULL && b != NULL; a = a->next, b = b->next)
+  for (;; i++, j++)
     {
-      PangoAttribute *x = a->data, *y = b->data;
+      PangoAttribute *x = i < self->attrs->len ? g_ptr_array_index (self->attrs, i) : NULL;
+      PangoAttribute *y = j < rest_attrs->len ? g_ptr_array_index (rest_attrs, j) : NULL;
 
-      if (x->start_index != y->start_index || x->end_index != y->end_index ||
+      if (x != NULL && x->start_index >= end)
+        x = NULL;
+      if (y != NULL && y->start_index >= end)
+        y = NULL;
+      if (x == NULL || y == NULL)
+        return x == y;
+
+      if (x->start_index != y->start_index || MIN (x->end_index, end) != MIN (y->end_index, end) ||
           !pango_attribute_equal (x, y))
-        break;
+        return FALSE;
     }
-  same = a == NULL && b == NULL;
-
-  g_slist_free_full (shown, (GDestroyNotify) pango_attribute_destroy);
-  g_slist_free_full (now, (GDestroyNotify) pango_attribute_destroy);
-  return same;
 }
 
-/* Shows @markup (Pango markup) in place of what was shown. */
+/* Shows @settled after the settled text, settled in turn, then @markup. */
+static void
+show_markup (SamMarkdownTail *self, const char *settled, const char *markup)
+{
+  g_autoptr (GString) rest = g_string_new (NULL);
+  g_autoptr (GPtrArray) rest_attrs =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) pango_attribute_destroy);
+  gsize live_start, settled_length = 0;
+  guint n_settled = 0;
+
+  if (settled != NULL)
+    {
+      append_markup (self, rest, rest_attrs, self->settled_length, settled);
+      settled_length = rest->len;
+      n_settled = rest_attrs->len;
+    }
+  append_markup (self, rest, rest_attrs, self->settled_length, markup);
+
+  /* The pieces set aside stay when their text and its attributes are the same. */
+  live_start = self->pieces->len > 1 ? live_piece (self)->start : 0;
+  if (live_start > self->settled_length && !same_before (self, rest, rest_attrs, live_start))
+    g_array_set_size (self->pieces, 0);
+
+  g_string_truncate (self->text, self->settled_length);
+  g_string_append_len (self->text, rest->str, rest->len);
+  g_ptr_array_set_size (self->attrs, self->n_settled_attrs);
+  g_ptr_array_extend_and_steal (self->attrs, g_steal_pointer (&rest_attrs));
+
+  if (settled != NULL)
+    {
+      Part part = { self->settled_length, self->n_settled_attrs };
+
+      g_array_append_val (self->parts, part);
+      self->settled_length += settled_length;
+      self->n_settled_attrs += n_settled;
+    }
+
+  g_free (self->markup);
+  self->markup = g_strdup (markup);
+
+  if (self->pieces->len > 0)
+    set_piece_text (self, live_piece (self), self->text->len);
+
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/**
+ * sam_markdown_tail_set_markup:
+ * @self: a #SamMarkdownTail
+ * @markup: Pango markup
+ *
+ * Shows @markup in place of what was shown.
+ */
 void
 sam_markdown_tail_set_markup (SamMarkdownTail *self, const char *markup)
 {
-  g_autoptr (GError) error = NULL;
-  PangoAttrList *attrs = NULL;
-  char          *text = NULL;
-  gsize          live_start;
-
   g_return_if_fail (SAM_IS_MARKDOWN_TAIL (self));
 
   if (markup == NULL)
     markup = "";
 
   /* The same text again, as when the block is finished: nothing to lay out. */
-  if (g_strcmp0 (self->markup, markup) == 0)
+  if (self->settled_length == 0 && g_strcmp0 (self->markup, markup) == 0)
     return;
 
-  g_free (self->markup);
-  self->markup = g_strdup (markup);
+  self->settled_length = 0;
+  self->n_settled_attrs = 0;
+  g_array_set_size (self->parts, 0);
+  show_markup (self, NULL, markup);
 
-  if (!pango_parse_markup (markup, -1, 0, &attrs, &text, NULL, &error))
-    {
-      g_warning ("Cannot show the text of a paragraph: %s", error->message);
-      text = g_strdup ("");
-      attrs = pango_attr_list_new ();
-    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->text->str, -1);
+}
 
-  /* The pieces set aside stay when their text and its attributes are the same. */
-  live_start = self->pieces->len > 1 ? live_piece (self)->start : 0;
-  if (live_start > 0 && !same_before (self, text, attrs, live_start))
-    g_array_set_size (self->pieces, 0);
+/**
+ * sam_markdown_tail_set_markup_after:
+ * @self: a #SamMarkdownTail
+ * @settled: (nullable): Pango markup of more settled text, or %NULL
+ * @markup: Pango markup of the rest of the text
+ *
+ * Shows @markup after the text that is settled, in place of what was shown there. With
+ * @settled, the text of @settled is shown first and settled in turn: it will not change, and
+ * its markup is not parsed again. The cost of a change depends on the length of @markup only.
+ */
+void
+sam_markdown_tail_set_markup_after (SamMarkdownTail *self, const char *settled, const char *markup)
+{
+  g_return_if_fail (SAM_IS_MARKDOWN_TAIL (self));
 
-  g_free (self->text);
-  self->text = text;
-  pango_attr_list_unref (self->attrs);
-  self->attrs = attrs;
+  if (markup == NULL)
+    markup = "";
 
-  if (self->pieces->len > 0)
-    set_piece_text (self, live_piece (self), strlen (self->text));
+  if (settled == NULL && g_strcmp0 (self->markup, markup) == 0)
+    return;
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->text,
-                                  -1);
-  gtk_widget_queue_resize (GTK_WIDGET (self));
+  show_markup (self, settled, markup);
+
+  /* A screen reader is told of the text as it settles, not many times a second. */
+  if (settled != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    self->text->str, -1);
+}
+
+/* How much of the text is settled, in bytes; for tests. */
+gsize
+sam_markdown_tail_get_settled_length (SamMarkdownTail *self)
+{
+  g_return_val_if_fail (SAM_IS_MARKDOWN_TAIL (self), 0);
+
+  return self->settled_length;
+}
+
+/* The attributes of the text shown; for tests. */
+PangoAttrList *
+sam_markdown_tail_dup_attributes (SamMarkdownTail *self)
+{
+  g_return_val_if_fail (SAM_IS_MARKDOWN_TAIL (self), NULL);
+
+  return slice_attributes (self, 0, self->text->len);
 }
 
 /* The text shown, without markup. */
@@ -403,7 +596,7 @@ sam_markdown_tail_get_text (SamMarkdownTail *self)
 {
   g_return_val_if_fail (SAM_IS_MARKDOWN_TAIL (self), NULL);
 
-  return self->text;
+  return self->text->str;
 }
 
 /* How many pieces the paragraph is laid out in; for tests. */

@@ -20,6 +20,9 @@
 
 /* Space between blocks, in pixels. */
 #define BLOCK_SPACING 12
+/* How long the part of a paragraph parsed on each change may grow before its beginning is
+ * settled, in bytes. */
+#define SETTLE_LENGTH 1024
 /* Paragraphs of a finished stream turned into labels per frame. */
 #define TAILS_PER_FRAME 2
 
@@ -31,6 +34,11 @@ struct _SamMarkdownView
   /* Where the finished blocks end in text, and the widgets rendered from them. */
   gsize      stable_end;
   GtkWidget *last_stable_child;
+  /* A long paragraph being written is parsed from here on: the text before, back to
+   * stable_end, is settled (see settle_paragraph()). When the text parsed on each change is
+   * next to be settled, by its length. */
+  gsize live_start;
+  gsize settle_at;
   /* Counts widgets built, so tests can see that earlier blocks are not rendered again. */
   guint    n_rendered;
   gboolean streaming;
@@ -281,6 +289,8 @@ clear (SamMarkdownView *self)
 {
   stop_converting (self);
   self->stable_end = 0;
+  self->live_start = 0;
+  self->settle_at = SETTLE_LENGTH;
   self->last_stable_child = NULL;
   remove_tail (self);
 }
@@ -838,6 +848,76 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
   render_range (self, 0, self->text->len);
 }
 
+/* The tail, when it is one paragraph shown by SamMarkdownTail. */
+static SamMarkdownTail *
+get_paragraph_tail (SamMarkdownView *self)
+{
+  GtkWidget *tail = get_tail (self);
+
+  if (tail == NULL || gtk_widget_get_next_sibling (tail) != NULL || !SAM_IS_MARKDOWN_TAIL (tail) ||
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) !=
+          SAM_MARKDOWN_BLOCK_PARAGRAPH + 1)
+    return NULL;
+
+  return SAM_MARKDOWN_TAIL (tail);
+}
+
+/* Parses the text from @start on, and returns its markup when it is one paragraph. */
+static char *
+parse_paragraph (SamMarkdownView *self, gsize start)
+{
+  g_autoptr (GPtrArray) blocks =
+      sam_markdown_parse (self->text->str + start, self->text->len - start);
+  SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
+
+  if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_PARAGRAPH)
+    return NULL;
+
+  return g_steal_pointer (&block->markup);
+}
+
+/* Once the part of a paragraph parsed on each change grows past SETTLE_LENGTH, its beginning is
+ * settled when it comes out the same however the paragraph goes on (nothing in it is left open
+ * for later text to close): the tail keeps it, and from then on only the rest is parsed. So
+ * the cost of a change does not grow with the length of the paragraph. */
+static void
+settle_paragraph (SamMarkdownView *self)
+{
+  SamMarkdownTail *tail = get_paragraph_tail (self);
+  g_autofree char *settled = NULL;
+  g_autofree char *rest = NULL;
+  gsize            length = self->text->len - self->live_start;
+  gsize            cut;
+
+  if (tail == NULL || length < self->settle_at)
+    return;
+
+  /* Tried again only once the text has grown as much again, whatever comes of it. */
+  self->settle_at = length + SETTLE_LENGTH;
+
+  cut = sam_markdown_settle_paragraph (self->text->str + self->live_start, length, &settled);
+  if (cut == 0 || (rest = parse_paragraph (self, self->live_start + cut)) == NULL)
+    return;
+
+  sam_markdown_tail_set_markup_after (tail, settled, rest);
+  self->live_start += cut;
+  self->settle_at = SETTLE_LENGTH;
+}
+
+/* Shows the paragraph being written when part of it is settled: only the rest is parsed. */
+static gboolean
+stream_paragraph (SamMarkdownView *self)
+{
+  SamMarkdownTail *tail = get_paragraph_tail (self);
+  g_autofree char *rest = NULL;
+
+  if (tail == NULL || (rest = parse_paragraph (self, self->live_start)) == NULL)
+    return FALSE;
+
+  sam_markdown_tail_set_markup_after (tail, NULL, rest);
+  return TRUE;
+}
+
 /**
  * sam_markdown_view_stream:
  * @self: a #SamMarkdownView
@@ -845,7 +925,8 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
  *
  * Shows @text while it is still being written. Between calls @text may only grow: what was
  * shown before must be its prefix. Only the new bytes are scanned, the finished blocks are
- * kept, and the block being written is rendered again.
+ * kept, and the block being written is rendered again; of a long paragraph being written, only
+ * the part after its settled beginning.
  */
 void
 sam_markdown_view_stream (SamMarkdownView *self, const char *text)
@@ -877,12 +958,24 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
       replace_tail (self, finished);
       self->last_stable_child = gtk_widget_get_last_child (GTK_WIDGET (self));
       self->stable_end = stable_end;
+      self->live_start = stable_end;
+      self->settle_at = SETTLE_LENGTH;
     }
 
-  /* Then the block being written, parsed again: only it, however long the reply. */
+  /* Then the block being written, parsed again: only it, however long the reply; and of a
+   * long paragraph, only what is not settled. When what follows the settled part is not a
+   * paragraph after all (it became a heading, say), the block is parsed whole again. */
+  if (self->live_start > self->stable_end && stream_paragraph (self))
+    {
+      settle_paragraph (self);
+      return;
+    }
+
+  self->live_start = self->stable_end;
   blocks =
       sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
   replace_tail (self, blocks);
+  settle_paragraph (self);
 }
 
 /* How many block widgets this view has built in its life. */

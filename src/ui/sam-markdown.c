@@ -29,6 +29,11 @@ typedef struct
   /* Open Pango tags, innermost last: closed at the end of each block or cell even if md4c
    * does not report the end of a span, so the markup always stays well formed. */
   GPtrArray *open_tags;
+  /* When settling a paragraph: the text parsed, and the offset in it of the first delimiter
+   * left as text that more text could still match (G_MAXSIZE for none). */
+  const char *doc;
+  gsize       doc_length;
+  gsize       first_open;
 } ParseState;
 
 void
@@ -473,6 +478,60 @@ append_entity (GString *string, const char *text, gsize length)
   append_escaped (string, text, length);
 }
 
+static gboolean
+is_space_at (ParseState *state, const char *p)
+{
+  return p < state->doc || p >= state->doc + state->doc_length || g_ascii_isspace (*p);
+}
+
+static gboolean
+is_alnum_at (ParseState *state, const char *p)
+{
+  return p >= state->doc && p < state->doc + state->doc_length && g_ascii_isalnum (*p);
+}
+
+/* Finds, in text md4c shows as it is, the delimiters that text written later could still
+ * match: an opening bracket or backtick, and emphasis marks that could open or close (not
+ * those between two spaces, nor an underscore inside a word). A pipe could make the paragraph
+ * a table's header. */
+static void
+note_open_delimiters (ParseState *state, const char *text, gsize size)
+{
+  if (text < state->doc || text + size > state->doc + state->doc_length)
+    return;
+
+  for (const char *p = text; p < text + size; p++)
+    {
+      gboolean open;
+
+      switch (*p)
+        {
+        case '[':
+        case '`':
+        case '|':
+          open = TRUE;
+          break;
+        case '*':
+        case '~':
+          open = !is_space_at (state, p - 1) || !is_space_at (state, p + 1);
+          break;
+        case '_':
+          open = !(is_space_at (state, p - 1) && is_space_at (state, p + 1)) &&
+                 !(is_alnum_at (state, p - 1) && is_alnum_at (state, p + 1));
+          break;
+        default:
+          open = FALSE;
+          break;
+        }
+
+      if (open)
+        {
+          state->first_open = MIN (state->first_open, (gsize) (p - state->doc));
+          return;
+        }
+    }
+}
+
 static int
 text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
 {
@@ -502,6 +561,10 @@ text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
       append_entity (state->markup, text, size);
       break;
     case MD_TEXT_NORMAL:
+      if (state->doc != NULL)
+        note_open_delimiters (state, text, size);
+      append_escaped (state->markup, text, size);
+      break;
     case MD_TEXT_CODE:
     case MD_TEXT_HTML:
     case MD_TEXT_LATEXMATH:
@@ -511,6 +574,49 @@ text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
     }
 
   return 0;
+}
+
+static GPtrArray *
+parse (const char *text, gsize length, gsize *first_open)
+{
+  MD_PARSER parser = {
+    .abi_version = 0,
+    .flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_TASKLISTS |
+             MD_FLAG_PERMISSIVEURLAUTOLINKS | MD_FLAG_PERMISSIVEWWWAUTOLINKS |
+             MD_FLAG_NOINDENTEDCODEBLOCKS | MD_FLAG_NOHTML,
+    .enter_block = enter_block_cb,
+    .leave_block = leave_block_cb,
+    .enter_span = enter_span_cb,
+    .leave_span = leave_span_cb,
+    .text = text_cb,
+  };
+  ParseState state = { 0 };
+
+  state.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_markdown_block_free);
+  state.markup = g_string_new (NULL);
+  state.code = g_string_new (NULL);
+  state.lists = g_array_new (FALSE, FALSE, sizeof (guint));
+  state.open_tags = g_ptr_array_new ();
+  state.first_open = G_MAXSIZE;
+  if (first_open != NULL)
+    {
+      state.doc = text;
+      state.doc_length = length;
+    }
+
+  if (length > 0)
+    md_parse (text, (MD_SIZE) MIN (length, G_MAXUINT32), &parser, &state);
+
+  /* A parse that stopped early must not leak its half-built block. */
+  g_clear_pointer (&state.current, sam_markdown_block_free);
+  g_string_free (state.markup, TRUE);
+  g_string_free (state.code, TRUE);
+  g_array_unref (state.lists);
+  g_ptr_array_unref (state.open_tags);
+
+  if (first_open != NULL)
+    *first_open = state.first_open;
+  return state.blocks;
 }
 
 /**
@@ -526,38 +632,75 @@ text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
 GPtrArray *
 sam_markdown_parse (const char *text, gsize length)
 {
-  MD_PARSER parser = {
-    .abi_version = 0,
-    .flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_TASKLISTS |
-             MD_FLAG_PERMISSIVEURLAUTOLINKS | MD_FLAG_PERMISSIVEWWWAUTOLINKS |
-             MD_FLAG_NOINDENTEDCODEBLOCKS | MD_FLAG_NOHTML,
-    .enter_block = enter_block_cb,
-    .leave_block = leave_block_cb,
-    .enter_span = enter_span_cb,
-    .leave_span = leave_span_cb,
-    .text = text_cb,
-  };
-  ParseState state = { 0 };
-
   g_return_val_if_fail (text != NULL || length == 0, NULL);
 
-  state.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) sam_markdown_block_free);
-  state.markup = g_string_new (NULL);
-  state.code = g_string_new (NULL);
-  state.lists = g_array_new (FALSE, FALSE, sizeof (guint));
-  state.open_tags = g_ptr_array_new ();
+  return parse (text, length, NULL);
+}
 
-  if (length > 0)
-    md_parse (text, (MD_SIZE) MIN (length, G_MAXUINT32), &parser, &state);
+/* The last place before @end where a paragraph may be cut: the start of a word after a single
+ * space. The word begins with a letter, so the rest cannot begin a block of its own (a list
+ * item, a heading); one space, so no line break is lost at the cut. */
+static gsize
+last_cut_before (const char *text, gsize end)
+{
+  for (gsize i = end; i >= 3; i--)
+    {
+      guchar c = text[i - 1];
 
-  /* A parse that stopped early must not leak its half-built block. */
-  g_clear_pointer (&state.current, sam_markdown_block_free);
-  g_string_free (state.markup, TRUE);
-  g_string_free (state.code, TRUE);
-  g_array_unref (state.lists);
-  g_ptr_array_unref (state.open_tags);
+      if (text[i - 2] == ' ' && text[i - 3] != ' ' && text[i - 3] != '\t' && text[i - 3] != '\n' &&
+          (g_ascii_isalpha (c) || c >= 0xc0))
+        return i - 1;
+    }
 
-  return state.blocks;
+  return 0;
+}
+
+/**
+ * sam_markdown_settle_paragraph:
+ * @text: the start of a paragraph that is still being written, not necessarily nul-terminated
+ * @length: its length in bytes
+ * @markup: (out) (optional): the Pango markup of the part settled, with the space after it
+ *
+ * Finds how much of a paragraph being written is settled: a beginning, up to a word, that comes
+ * out the same however the paragraph goes on, so that it need not be parsed again. That is so
+ * when nothing in it is left open that later text could close (an emphasis mark, a bracket, a
+ * backtick); emphasis closed within it stays as it is (CommonMark matches each closing mark
+ * with an opening one before it). The rest of the paragraph can then be parsed on its own,
+ * from the word on, and shown after @markup, for as long as the rest comes out as one
+ * paragraph: a line that makes the whole a heading or a table makes it something else, and
+ * the caller must then parse the block whole again.
+ *
+ * Returns: the length of the settled beginning, or 0 when none is
+ */
+gsize
+sam_markdown_settle_paragraph (const char *text, gsize length, char **markup)
+{
+  gsize cut;
+
+  g_return_val_if_fail (text != NULL || length == 0, 0);
+
+  cut = last_cut_before (text, length);
+  /* When something is open, the part before it may still be settled: one more try. */
+  for (guint tries = 0; cut > 0 && tries < 2; tries++)
+    {
+      gsize first_open;
+      g_autoptr (GPtrArray) blocks = parse (text, cut, &first_open);
+      SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
+
+      if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_PARAGRAPH)
+        return 0;
+
+      if (first_open == G_MAXSIZE)
+        {
+          if (markup != NULL)
+            *markup = g_strconcat (block->markup, " ", NULL);
+          return cut;
+        }
+
+      cut = last_cut_before (text, first_open);
+    }
+
+  return 0;
 }
 
 static gboolean

@@ -38,6 +38,7 @@ typedef struct
 void       sam_markdown_block_free (SamMarkdownBlock *block);
 GPtrArray *sam_markdown_parse (const char *text, gsize length);
 gsize      sam_markdown_stable_end (const char *text, gsize length, gsize from);
+gsize      sam_markdown_settle_paragraph (const char *text, gsize length, char **markup);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamMarkdownBlock, sam_markdown_block_free)
 
