@@ -168,6 +168,28 @@ test_from_version (gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (count_hits (store, "bread"), ==, 1);
 
+  /* A reply streamed and finished now is indexed by the writer thread, and the index stays
+   * sound when it is deleted. */
+  {
+    g_autoptr (SamMessage) reply =
+        sam_store_begin_assistant_message (store, quick, "llama3", &error);
+
+    g_assert_no_error (error);
+    sam_message_append_content (reply, "Use a little more water at altitude.", -1);
+    g_assert_true (
+        sam_store_finish_message (store, reply, SAM_MESSAGE_STATE_COMPLETE, "stop", NULL, &error));
+    g_assert_cmpuint (count_hits (store, "altitude water"), ==, 1);
+    g_assert_cmpint (query_int (db, "SELECT count(*) FROM messages_fts_pending"), ==, 0);
+    g_assert_true (
+        sam_store_delete_messages_from (store, quick, sam_message_get_id (reply), &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (count_hits (store, "altitude water"), ==, 0);
+    g_assert_cmpint (
+        sqlite3_exec (db, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                      NULL, NULL, NULL),
+        ==, SQLITE_OK);
+  }
+
   /* The embedding written by version 6 is kept (before the test below writes its own). */
   if (version >= 6)
     {

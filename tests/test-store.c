@@ -585,6 +585,57 @@ test_search (void)
                     ==, 1);
 }
 
+/* A finished reply is indexed for search by the store's writer thread. One that a process left
+ * unindexed when it stopped is indexed at the next start, and one deleted before it was indexed
+ * leaves the index sound. */
+static void
+test_index_pending (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = new_db_path ();
+  g_autoptr (SamStore) store = open_store (path);
+  g_autoptr (SamConversation) conversation = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3         *raw = NULL;
+
+  conversation =
+      sam_store_create_conversation (store, "Birds", SAM_CONVERSATION_KIND_NORMAL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+
+  /* As finish_message leaves two replies when the process stops before its writer ran. */
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  sql = g_strdup_printf ("INSERT INTO messages (id, conversation_id, role, content, created, state)"
+                         "  VALUES (100, %" G_GINT64_FORMAT ", 'assistant', 'a heron waited', 1, "
+                         "'streaming'),"
+                         "  (101, %" G_GINT64_FORMAT ", 'assistant', 'an otter swam', 1, "
+                         "'streaming');"
+                         "INSERT INTO messages_fts_pending (id) VALUES (100), (101);"
+                         "UPDATE messages SET state = 'complete' WHERE id IN (100, 101);",
+                         sam_conversation_get_id (conversation),
+                         sam_conversation_get_id (conversation));
+  g_assert_cmpint (sqlite3_exec (raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (query_int (raw, "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH "
+                                   "'heron OR otter'"),
+                   ==, 0);
+  /* Deleted before it was indexed: nothing is taken out of the index, and it is no longer
+   * waiting. */
+  g_assert_cmpint (sqlite3_exec (raw, "DELETE FROM messages WHERE id = 101", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (query_int (raw, "SELECT count(*) FROM messages_fts_pending"), ==, 1);
+  sqlite3_close (raw);
+
+  store = open_store (path);
+  g_assert_cmpuint (count_hits (store, "heron"), ==, 1);
+  g_assert_cmpuint (count_hits (store, "otter"), ==, 0);
+  raw = _sam_store_get_db (store);
+  g_assert_cmpint (query_int (raw, "SELECT count(*) FROM messages_fts_pending"), ==, 0);
+  g_assert_cmpint (
+      sqlite3_exec (raw, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')", NULL,
+                    NULL, NULL),
+      ==, SQLITE_OK);
+}
+
 static void
 test_soft_delete (void)
 {
@@ -863,6 +914,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/store/messages", test_messages);
   g_test_add_func ("/store/draft", test_draft);
   g_test_add_func ("/store/search", test_search);
+  g_test_add_func ("/store/index-pending", test_index_pending);
   g_test_add_func ("/store/soft-delete", test_soft_delete);
   g_test_add_func ("/store/interrupted", test_interrupted);
   g_test_add_func ("/store/interrupted/subprocess", test_interrupted_child);

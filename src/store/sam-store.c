@@ -181,6 +181,28 @@ static const char *const migrations[] = {
   "  reason TEXT NOT NULL,"
   "  created INTEGER NOT NULL);"
   "CREATE INDEX archive_failures_by_path ON archive_failures (path);",
+
+  /* 8: a finished reply is indexed for search by the store's writer thread, not on the main
+   * loop, where indexing a long reply stopped the window for milliseconds. Until then its id
+   * is in messages_fts_pending, and the triggers leave its text to the writer: not indexed,
+   * it is not taken out of the index either. */
+  "CREATE TABLE messages_fts_pending (id INTEGER PRIMARY KEY);"
+  "DROP TRIGGER messages_fts_delete;"
+  "DROP TRIGGER messages_fts_update;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, content)"
+  "    SELECT 'delete', old.id, old.content WHERE old.state <> 'streaming'"
+  "      AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
+  "  DELETE FROM messages_fts_pending WHERE id = old.id;"
+  "END;"
+  "CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, state ON messages BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, content)"
+  "    SELECT 'delete', old.id, old.content WHERE old.state <> 'streaming'"
+  "      AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = old.id);"
+  "  INSERT INTO messages_fts (rowid, content)"
+  "    SELECT new.id, new.content WHERE new.state <> 'streaming'"
+  "      AND NOT EXISTS (SELECT 1 FROM messages_fts_pending WHERE id = new.id);"
+  "END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SAM_STORE_SCHEMA_VERSION);
@@ -457,6 +479,39 @@ process_is_alive (gint64 pid)
   if (pid <= 0 || pid > G_MAXINT)
     return FALSE;
   return kill ((pid_t) pid, 0) == 0 || errno == EPERM;
+}
+
+/* A job for the writer thread: a checkpoint of a streaming reply's text, or (with no text)
+ * the indexing of the finished replies in messages_fts_pending. */
+typedef struct
+{
+  gint64 id;
+  char  *text;
+  gsize  length;
+} WriterJob;
+
+static gboolean push_writer_job (SamStore *self, WriterJob *job, GError **error);
+
+/* Replies finished by a process that stopped before its writer thread indexed them are indexed
+ * now, by ours. */
+static gboolean
+index_left_pending (SamStore *self, GError **error)
+{
+  g_auto (SamCachedStmt) stmt = NULL;
+
+  if (!(stmt = _sam_store_prepare (self, "SELECT 1 FROM messages_fts_pending LIMIT 1", error)))
+    return FALSE;
+
+  switch (sqlite3_step (stmt))
+    {
+    case SQLITE_DONE:
+      return TRUE;
+    case SQLITE_ROW:
+      return push_writer_job (self, g_new0 (WriterJob, 1), error);
+    default:
+      _sam_store_set_error (error, self->db, "index the replies left unindexed");
+      return FALSE;
+    }
 }
 
 /* A reply whose writer is gone (crash, SIGKILL, power loss) stays as far as its last
@@ -755,7 +810,8 @@ sam_store_new_for_path (const char *path, GError **error)
   self->path = g_strdup (path);
 
   if (!(self->db = open_connection (path, error)) || !migrate (self->db, path, error) ||
-      !mark_interrupted (self, error) || !purge_old_deleted (self, error))
+      !mark_interrupted (self, error) || !purge_old_deleted (self, error) ||
+      !index_left_pending (self, error))
     return NULL;
 
   return g_steal_pointer (&self);
@@ -1184,39 +1240,65 @@ sam_store_begin_assistant_message (SamStore        *self,
   return message;
 }
 
-typedef struct
+static void
+write_checkpoint (SamStore *self, WriterJob *checkpoint)
 {
-  gint64 id;
-  char  *text;
-  gsize  length;
-} Checkpoint;
+  if (self->writer_stmt == NULL &&
+      sqlite3_prepare_v2 (self->writer_db,
+                          /* A reply finished or interrupted meanwhile keeps its text. */
+                          "UPDATE messages SET content = ?2 "
+                          "WHERE id = ?1 AND state = 'streaming'",
+                          -1, &self->writer_stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
+      return;
+    }
+
+  sqlite3_bind_int64 (self->writer_stmt, 1, checkpoint->id);
+  sqlite3_bind_text (self->writer_stmt, 2, checkpoint->text, (int) checkpoint->length,
+                     SQLITE_STATIC);
+  if (sqlite3_step (self->writer_stmt) != SQLITE_DONE)
+    g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
+  sqlite3_reset (self->writer_stmt);
+  sqlite3_clear_bindings (self->writer_stmt);
+}
+
+/* Indexes the finished replies waiting in messages_fts_pending, in one transaction: on the next
+ * start, whatever a crash left waiting is indexed then. */
+static void
+index_pending (SamStore *self)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->writer_db,
+                    "BEGIN IMMEDIATE;"
+                    "INSERT INTO messages_fts (rowid, content)"
+                    "  SELECT m.id, m.content FROM messages_fts_pending p"
+                    "  JOIN messages m ON m.id = p.id WHERE m.state <> 'streaming';"
+                    "DELETE FROM messages_fts_pending;"
+                    "COMMIT;",
+                    NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_warning ("A reply could not be indexed for search: %s", message);
+      sqlite3_free (message);
+      sqlite3_exec (self->writer_db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
 
 static void
-write_checkpoint (gpointer data, gpointer user_data)
+run_writer_job (gpointer data, gpointer user_data)
 {
-  g_autofree Checkpoint *checkpoint = data;
-  g_autofree char       *text = checkpoint->text;
+  g_autofree WriterJob *job = data;
+  g_autofree char      *text = job->text;
   g_autoptr (GError) error = NULL;
   SamStore *self = user_data;
 
   if (self->writer_db == NULL && (self->writer_db = open_connection (self->path, &error)) == NULL)
-    g_warning ("A streaming reply could not be saved: %s", error->message);
-  else if (self->writer_stmt == NULL &&
-           sqlite3_prepare_v2 (self->writer_db,
-                               /* A reply finished or interrupted meanwhile keeps its text. */
-                               "UPDATE messages SET content = ?2 "
-                               "WHERE id = ?1 AND state = 'streaming'",
-                               -1, &self->writer_stmt, NULL) != SQLITE_OK)
-    g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
+    g_warning ("The conversation database could not be written: %s", error->message);
+  else if (text != NULL)
+    write_checkpoint (self, job);
   else
-    {
-      sqlite3_bind_int64 (self->writer_stmt, 1, checkpoint->id);
-      sqlite3_bind_text (self->writer_stmt, 2, text, (int) checkpoint->length, SQLITE_STATIC);
-      if (sqlite3_step (self->writer_stmt) != SQLITE_DONE)
-        g_warning ("A streaming reply could not be saved: %s", sqlite3_errmsg (self->writer_db));
-      sqlite3_reset (self->writer_stmt);
-      sqlite3_clear_bindings (self->writer_stmt);
-    }
+    index_pending (self);
 
   g_mutex_lock (&self->writer_lock);
   if (--self->writer_pending == 0)
@@ -1224,32 +1306,25 @@ write_checkpoint (gpointer data, gpointer user_data)
   g_mutex_unlock (&self->writer_lock);
 }
 
-/* Saves the message's text as it is now: the text is copied and written by the store's
- * writer thread (one UPDATE, no search indexing while streaming) a moment later, after the
- * checkpoints asked for before it. A reply finished meanwhile keeps its final text. */
-gboolean
-sam_store_checkpoint_message (SamStore *self, SamMessage *message, GError **error)
+/* Hands @job to the writer thread, after the jobs handed to it before. */
+static gboolean
+push_writer_job (SamStore *self, WriterJob *job, GError **error)
 {
-  Checkpoint *checkpoint;
-
-  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
-  g_return_val_if_fail (SAM_IS_MESSAGE (message), FALSE);
-
   if (self->writer == NULL &&
-      (self->writer = g_thread_pool_new (write_checkpoint, self, 1, FALSE, error)) == NULL)
-    return FALSE;
+      (self->writer = g_thread_pool_new (run_writer_job, self, 1, FALSE, error)) == NULL)
+    {
+      g_free (job->text);
+      g_free (job);
+      return FALSE;
+    }
 
-  checkpoint = g_new0 (Checkpoint, 1);
-  checkpoint->id = sam_message_get_id (message);
-  checkpoint->length = sam_message_get_content_length (message);
-  checkpoint->text = g_strndup (sam_message_get_content (message), checkpoint->length);
   g_mutex_lock (&self->writer_lock);
   self->writer_pending++;
   g_mutex_unlock (&self->writer_lock);
-  if (!g_thread_pool_push (self->writer, checkpoint, error))
+  if (!g_thread_pool_push (self->writer, job, error))
     {
-      g_free (checkpoint->text);
-      g_free (checkpoint);
+      g_free (job->text);
+      g_free (job);
       g_mutex_lock (&self->writer_lock);
       self->writer_pending--;
       g_mutex_unlock (&self->writer_lock);
@@ -1258,7 +1333,26 @@ sam_store_checkpoint_message (SamStore *self, SamMessage *message, GError **erro
   return TRUE;
 }
 
-/* Waits until every checkpoint asked for so far is written. */
+/* Saves the message's text as it is now: the text is copied and written by the store's
+ * writer thread (one UPDATE, no search indexing while streaming) a moment later, after the
+ * checkpoints asked for before it. A reply finished meanwhile keeps its final text. */
+gboolean
+sam_store_checkpoint_message (SamStore *self, SamMessage *message, GError **error)
+{
+  WriterJob *checkpoint;
+
+  g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
+  g_return_val_if_fail (SAM_IS_MESSAGE (message), FALSE);
+
+  checkpoint = g_new0 (WriterJob, 1);
+  checkpoint->id = sam_message_get_id (message);
+  checkpoint->length = sam_message_get_content_length (message);
+  checkpoint->text = g_strndup (sam_message_get_content (message), checkpoint->length);
+  return push_writer_job (self, checkpoint, error);
+}
+
+/* Waits until every checkpoint asked for so far is written, and every finished reply indexed
+ * for search. */
 void
 sam_store_wait_for_checkpoints (SamStore *self)
 {
@@ -1281,9 +1375,12 @@ sam_store_finish_message (SamStore       *self,
                           GError        **error)
 {
   g_autoptr (SamConversation) conversation = NULL;
+  g_auto (SamCachedStmt) pending = NULL;
   g_auto (SamCachedStmt) stmt = NULL;
-  gint64 id;
-  gint64 now = g_get_real_time ();
+  g_autoptr (GError) index_error = NULL;
+  gboolean index;
+  gint64   id;
+  gint64   now = g_get_real_time ();
 
   g_return_val_if_fail (SAM_IS_STORE (self), FALSE);
   g_return_val_if_fail (SAM_IS_MESSAGE (message), FALSE);
@@ -1293,6 +1390,18 @@ sam_store_finish_message (SamStore       *self,
 
   if (!_sam_store_exec (self->db, "BEGIN IMMEDIATE", error))
     return FALSE;
+
+  /* A reply that was streaming is not indexed yet: the writer thread indexes its final text. */
+  if (!(pending =
+            _sam_store_prepare (self,
+                                "INSERT OR IGNORE INTO messages_fts_pending (id) "
+                                "SELECT id FROM messages WHERE id = ?1 AND state = 'streaming'",
+                                error)))
+    goto failed;
+  sqlite3_bind_int64 (pending, 1, id);
+  if (!step_done (self, pending, "save the reply", error))
+    goto failed;
+  index = sqlite3_changes (self->db) > 0;
 
   if (!(stmt =
             _sam_store_prepare (self,
@@ -1320,6 +1429,9 @@ sam_store_finish_message (SamStore       *self,
 
   if (!_sam_store_exec (self->db, "COMMIT", error))
     goto failed;
+
+  if (index && !push_writer_job (self, g_new0 (WriterJob, 1), &index_error))
+    g_warning ("A reply could not be indexed for search: %s", index_error->message);
 
   g_hash_table_remove (self->streaming, &id);
   _sam_message_set_finished (message, state, finish_reason, error_message);
@@ -1552,6 +1664,8 @@ sam_store_search (SamStore *self, const char *query, guint limit, GError **error
   g_return_val_if_fail (SAM_IS_STORE (self), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
+  /* Replies finished before the search are found: their indexing is waited for. */
+  sam_store_wait_for_checkpoints (self);
   if (!(stmt = _sam_store_prepare (self, SEARCH_SQL, error)))
     return NULL;
   return run_search (self->db, stmt, query, limit, error);
@@ -1587,6 +1701,8 @@ search_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
   g_autoptr (GError) error = NULL;
   GListModel *hits;
 
+  /* Replies finished before the search are found: their indexing is waited for, here. */
+  sam_store_wait_for_checkpoints (SAM_STORE (source_object));
   if (!(db = _sam_store_open_connection (search->path, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));

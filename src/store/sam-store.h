@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define SAM_STORE_SCHEMA_VERSION 7
+#define SAM_STORE_SCHEMA_VERSION 8
 
 /* Times are microseconds since the Unix epoch, UTC (as g_get_real_time ()). */
 

@@ -194,8 +194,14 @@ message_content_changed_cb (SamMessageRow *self, GParamSpec *pspec, SamMessage *
 static void
 message_state_changed_cb (SamMessageRow *self, GParamSpec *pspec, SamMessage *message)
 {
-  /* The end of a stream renders the whole text once more, as a finished message. */
-  sam_message_row_show_content (self);
+  /* The end of a stream renders the whole text once more, as a finished message: in the next
+   * frame, so that finishing the reply in the store and rendering it are not one long wait. */
+  sam_message_row_cancel_render (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->tick_id =
+        gtk_widget_add_tick_callback (GTK_WIDGET (self), sam_message_row_tick_cb, NULL, NULL);
+  else
+    sam_message_row_show_content (self);
   sam_message_row_update_state (self);
 }
 
