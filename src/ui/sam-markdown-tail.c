@@ -509,8 +509,13 @@ show_markup (SamMarkdownTail *self, const char *settled, const char *markup)
   g_free (self->markup);
   self->markup = g_strdup (markup);
 
+  /* Laid out now, at the width it has, rather than when the frame asks for its size: the frame
+   * that paints the change has enough to do. */
   if (self->pieces->len > 0)
-    set_piece_text (self, live_piece (self), self->text->len);
+    {
+      set_piece_text (self, live_piece (self), self->text->len);
+      set_finished_lines_aside (self);
+    }
 
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }

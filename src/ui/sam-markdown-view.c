@@ -24,7 +24,7 @@
  * settled, in bytes. */
 #define SETTLE_LENGTH 1024
 /* Paragraphs of a finished stream turned into labels per frame. */
-#define TAILS_PER_FRAME 2
+#define TAILS_PER_FRAME 1
 
 struct _SamMarkdownView
 {
@@ -49,8 +49,9 @@ struct _SamMarkdownView
    * snapshot left out blocks outside of what it shows. */
   GtkAdjustment *vadjustment;
   gboolean       culled;
-  /* Turning the tails of a finished stream into labels, a few a frame. */
-  guint convert_tick_id;
+  /* Turning the tails of a finished stream into labels, one a frame from the second frame on. */
+  guint    convert_tick_id;
+  gboolean convert_skip_frame;
   /* Where the pointer last moved over us, in the coordinates of the surface. */
   double pointer_x;
   double pointer_y;
@@ -707,8 +708,15 @@ convert_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_da
 {
   SamMarkdownView *self = SAM_MARKDOWN_VIEW (widget);
 
+  /* Not in the frame that shows the reply finished, which lays out what came out anew. */
+  if (self->convert_skip_frame)
+    {
+      self->convert_skip_frame = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+
   /* A label is laid out about three times to find its size, about a millisecond for a long
-   * paragraph: a few a frame leave the frame well within its time. */
+   * paragraph: one a frame leaves the frame well within its time. */
   for (guint i = 0; i < TAILS_PER_FRAME; i++)
     if (!convert_one_tail (self))
       {
@@ -748,8 +756,11 @@ finish_stream (SamMarkdownView *self)
 
   stop_converting (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->convert_tick_id =
-        gtk_widget_add_tick_callback (GTK_WIDGET (self), convert_tick_cb, NULL, NULL);
+    {
+      self->convert_skip_frame = TRUE;
+      self->convert_tick_id =
+          gtk_widget_add_tick_callback (GTK_WIDGET (self), convert_tick_cb, NULL, NULL);
+    }
   else
     while (convert_one_tail (self))
       ;

@@ -19,8 +19,7 @@ struct _SamMessageRow
   SamMessage *message;
   gboolean    is_last;
   /* Streaming text is shown at most once per frame, however fast it arrives. */
-  guint  tick_id;
-  guint  render_timeout_id;
+  guint  render_id;
   gint64 last_render;
 
   /* Template widgets */
@@ -62,11 +61,11 @@ sam_message_row_show_content (SamMessageRow *self)
 }
 
 static gboolean
-sam_message_row_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer user_data)
+sam_message_row_render_cb (gpointer data)
 {
-  SamMessageRow *self = SAM_MESSAGE_ROW (widget);
+  SamMessageRow *self = data;
 
-  self->tick_id = 0;
+  self->render_id = 0;
   self->last_render = g_get_monotonic_time ();
   if (self->message != NULL)
     sam_message_row_show_content (self);
@@ -74,45 +73,29 @@ sam_message_row_tick_cb (GtkWidget *widget, GdkFrameClock *frame_clock, gpointer
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-sam_message_row_render_timeout_cb (gpointer data)
-{
-  SamMessageRow *self = data;
-
-  self->render_timeout_id = 0;
-  self->tick_id =
-      gtk_widget_add_tick_callback (GTK_WIDGET (self), sam_message_row_tick_cb, NULL, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-/* Shows the streaming text in the next frame, at most STREAM_RENDER_INTERVAL_US after the
- * last time. Shaping and painting the growing text costs a frame; a few updates a second read
- * as smooth as sixty and leave the main loop free. A timer waits out the interval, so that the
- * frame clock does not run frames with nothing to draw in between: each frame costs a round
- * trip to the X server on X11. */
+/* Shows the streaming text at most STREAM_RENDER_INTERVAL_US after the last time. Shaping and
+ * painting the growing text costs a frame; a few updates a second read as smooth as sixty and
+ * leave the main loop free, and a timer waits out the interval so that the frame clock does
+ * not run frames with nothing to draw in between (each costs round trips to the X server on
+ * X11). The text is parsed and laid out in a main loop iteration of its own, before the frame
+ * that paints it: neither waits for the other, nor does anything else wait for both. */
 static void
 sam_message_row_queue_render (SamMessageRow *self)
 {
   gint64 wait;
 
-  if (self->tick_id != 0 || self->render_timeout_id != 0)
+  if (self->render_id != 0)
     return;
 
   wait = self->last_render + STREAM_RENDER_INTERVAL_US - g_get_monotonic_time ();
-  if (wait > 0)
-    self->render_timeout_id =
-        g_timeout_add ((guint) ((wait + 999) / 1000), sam_message_row_render_timeout_cb, self);
-  else
-    sam_message_row_render_timeout_cb (self);
+  self->render_id =
+      g_timeout_add (wait > 0 ? (guint) ((wait + 999) / 1000) : 0, sam_message_row_render_cb, self);
 }
 
 static void
 sam_message_row_cancel_render (SamMessageRow *self)
 {
-  if (self->tick_id != 0)
-    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-  self->tick_id = 0;
-  g_clear_handle_id (&self->render_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->render_id, g_source_remove);
 }
 
 static void
@@ -194,12 +177,12 @@ message_content_changed_cb (SamMessageRow *self, GParamSpec *pspec, SamMessage *
 static void
 message_state_changed_cb (SamMessageRow *self, GParamSpec *pspec, SamMessage *message)
 {
-  /* The end of a stream renders the whole text once more, as a finished message: in the next
-   * frame, so that finishing the reply in the store and rendering it are not one long wait. */
+  /* The end of a stream renders the whole text once more, as a finished message: in a main
+   * loop iteration of its own, so that finishing the reply in the store and rendering it are
+   * not one long wait. */
   sam_message_row_cancel_render (self);
   if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    self->tick_id =
-        gtk_widget_add_tick_callback (GTK_WIDGET (self), sam_message_row_tick_cb, NULL, NULL);
+    self->render_id = g_timeout_add (0, sam_message_row_render_cb, self);
   else
     sam_message_row_show_content (self);
   sam_message_row_update_state (self);
