@@ -18,7 +18,8 @@ struct _SamMessageRow
 
   SamMessage *message;
   gboolean    is_last;
-  /* Streaming text is shown at most once per frame, however fast it arrives. */
+  /* Streaming text is shown at most once per STREAM_RENDER_INTERVAL_US, however fast it
+   * arrives. */
   guint  render_id;
   gint64 last_render;
 
