@@ -969,6 +969,48 @@ same_attributes (PangoAttrList *a, PangoAttrList *b)
   return same;
 }
 
+/* Streams @text into @view 23 bytes at a time, and checks after each that the last block shows
+ * exactly what one parse of the text so far gives, and that its settled part only grows and
+ * stays within a few kilobytes of the end. Returns the last block; @settled is set to the length
+ * of its settled text. */
+static GtkWidget *
+stream_and_compare (GtkWidget *view, GString *text, gsize *settled)
+{
+  GtkWidget *tail = NULL;
+
+  *settled = 0;
+  for (gsize end = 1; end <= text->len; end = MIN (end + 23, text->len + (end == text->len)))
+    {
+      g_autofree char *shown = g_strndup (text->str, end);
+      g_autoptr (GPtrArray) blocks = sam_markdown_parse (shown, end);
+      g_autoptr (PangoAttrList) attrs = NULL;
+      g_autoptr (PangoAttrList) tail_attrs = NULL;
+      g_autofree char *plain = NULL;
+
+      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), shown);
+      tail = gtk_widget_get_last_child (view);
+      g_assert_true (SAM_IS_MARKDOWN_TAIL (tail));
+      g_assert_cmpuint (blocks->len, ==, 1);
+      g_assert_true (sam_markdown_tail_parse_markup (
+          SAM_MARKDOWN_TAIL (tail), ((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup,
+          &plain, &attrs));
+      g_assert_cmpstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (tail)), ==, plain);
+      tail_attrs = sam_markdown_tail_dup_attributes (SAM_MARKDOWN_TAIL (tail));
+      g_assert_true (same_attributes (tail_attrs, attrs));
+
+      /* The settled beginning only grows, and is settled a kilobyte or so at a time. */
+      g_assert_cmpuint (sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail)), >=,
+                        *settled);
+      *settled = sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail));
+      g_assert_cmpuint (strlen (plain) - *settled, <, 4096);
+
+      if (end == text->len)
+        break;
+    }
+
+  return tail;
+}
+
 /* A long paragraph being written is parsed only after its settled beginning, and looks at every
  * moment exactly as the whole paragraph parsed at once: emphasis, code, links, marks that stay
  * text, and an emphasis that stays open for a long while before it closes. */
@@ -999,34 +1041,7 @@ test_markdown_view_settled_paragraph (void)
       g_string_append (text, i % 11 == 10 ? ".\n" : ". ");
     }
 
-  for (gsize end = 1; end <= text->len; end = MIN (end + 23, text->len + (end == text->len)))
-    {
-      g_autofree char *shown = g_strndup (text->str, end);
-      g_autoptr (GPtrArray) blocks = sam_markdown_parse (shown, end);
-      g_autoptr (PangoAttrList) attrs = NULL;
-      g_autoptr (PangoAttrList) tail_attrs = NULL;
-      g_autofree char *plain = NULL;
-
-      sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), shown);
-      tail = gtk_widget_get_last_child (view);
-      g_assert_true (SAM_IS_MARKDOWN_TAIL (tail));
-      g_assert_cmpuint (blocks->len, ==, 1);
-      g_assert_true (sam_markdown_tail_parse_markup (
-          SAM_MARKDOWN_TAIL (tail), ((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup,
-          &plain, &attrs));
-      g_assert_cmpstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (tail)), ==, plain);
-      tail_attrs = sam_markdown_tail_dup_attributes (SAM_MARKDOWN_TAIL (tail));
-      g_assert_true (same_attributes (tail_attrs, attrs));
-
-      /* The settled beginning only grows, and is settled a kilobyte or so at a time. */
-      g_assert_cmpuint (sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail)), >=,
-                        settled);
-      settled = sam_markdown_tail_get_settled_length (SAM_MARKDOWN_TAIL (tail));
-      g_assert_cmpuint (strlen (plain) - settled, <, 4096);
-
-      if (end == text->len)
-        break;
-    }
+  tail = stream_and_compare (view, text, &settled);
   g_assert_cmpuint (settled, >, text->len / 2);
 
   /* Laid out in pieces after the settled part, it is as high as the whole paragraph. */
@@ -1067,6 +1082,42 @@ test_markdown_view_settled_paragraph (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A long bullet list being written is parsed only after its settled items, and looks at every
+ * moment exactly as the whole list parsed at once: nested items, tasks, inline marks. */
+static void
+test_markdown_view_settled_list (void)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = sam_markdown_view_new ();
+  gsize      settled;
+
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 400, 600);
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (guint i = 0; i < 150; i++)
+    {
+      g_string_append_printf (
+          text, "- Item %u with **bold**, `code` and a [link](https://example.org)", i);
+      if (i % 5 == 2)
+        g_string_append (text, "\n  - a nested item\n  - [x] a task done");
+      g_string_append_c (text, '\n');
+    }
+
+  stream_and_compare (view, text, &settled);
+  g_assert_cmpuint (settled, >, text->len / 2);
+
+  /* Another bullet begins another list: the block is parsed whole again, as two lists. */
+  g_string_append (text, "* another list");
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  g_assert_cmpstr (
+      sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))), ==,
+      "•  another list");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1092,6 +1143,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/markdown-view/streaming-code", test_markdown_view_streaming_code);
   g_test_add_func ("/ui/markdown-view/tail-pieces", test_markdown_tail_pieces);
   g_test_add_func ("/ui/markdown-view/settled-paragraph", test_markdown_view_settled_paragraph);
+  g_test_add_func ("/ui/markdown-view/settled-list", test_markdown_view_settled_list);
   g_test_add_func ("/ui/markdown-view/select-while-streaming",
                    test_markdown_view_select_while_streaming);
   g_test_add_func ("/ui/chat/send-and-stream", test_chat_send_and_stream);

@@ -191,6 +191,36 @@ test_markdown_settle_paragraph (void)
     }
 }
 
+/* The settled items of a bullet list being written: all but the last, at the left edge, with
+ * the first item's bullet. */
+static void
+test_markdown_settle_list (void)
+{
+  static const struct
+  {
+    const char *text;
+    gsize       cut;
+    const char *markup;
+  } cases[] = {
+    { "- a **b**\n- c", 10, "•  a <b>b</b>\n" },
+    { "- a\n  - nested\n- c\n- d", 19, "•  a\n    ◦  nested\n•  c\n" },
+    /* Another bullet, a number, a nested item: nothing to settle. */
+    { "- a\n* b", 0, NULL },
+    { "1. a\n2. b", 0, NULL },
+    { "- a\n  - b", 0, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *markup = NULL;
+      gsize cut = sam_markdown_settle_list (cases[i].text, strlen (cases[i].text), &markup);
+
+      g_test_message ("%s", cases[i].text);
+      g_assert_cmpuint (cut, ==, cases[i].cut);
+      g_assert_cmpstr (markup, ==, cases[i].markup);
+    }
+}
+
 /* Blocks rendered from stable prefixes while streaming match a parse of the whole text. */
 static void
 test_markdown_streaming_matches_whole (void)
@@ -281,6 +311,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/markdown/stable-end", test_markdown_stable_end);
   g_test_add_func ("/markdown/streaming-matches-whole", test_markdown_streaming_matches_whole);
   g_test_add_func ("/markdown/settle-paragraph", test_markdown_settle_paragraph);
+  g_test_add_func ("/markdown/settle-list", test_markdown_settle_list);
   g_test_add_func ("/markdown/empty-and-garbage", test_markdown_empty_and_garbage);
 
   return g_test_run ();

@@ -20,8 +20,8 @@
 
 /* Space between blocks, in pixels. */
 #define BLOCK_SPACING 12
-/* How long the part of a paragraph parsed on each change may grow before its beginning is
- * settled, in bytes. */
+/* How long the part of a paragraph or list parsed on each change may grow before its beginning
+ * is settled, in bytes. */
 #define SETTLE_LENGTH 1024
 /* Paragraphs of a finished stream turned into labels per frame. */
 #define TAILS_PER_FRAME 1
@@ -34,8 +34,8 @@ struct _SamMarkdownView
   /* Where the finished blocks end in text, and the widgets rendered from them. */
   gsize      stable_end;
   GtkWidget *last_stable_child;
-  /* A long paragraph being written is parsed from here on: the text before, back to
-   * stable_end, is settled (see settle_paragraph()). When the text parsed on each change is
+  /* A long paragraph or list being written is parsed from here on: the text before, back to
+   * stable_end, is settled (see settle_tail()). When the text parsed on each change is
    * next to be settled, by its length. */
   gsize live_start;
   gsize settle_at;
@@ -859,46 +859,53 @@ sam_markdown_view_set_text (SamMarkdownView *self, const char *text)
   render_range (self, 0, self->text->len);
 }
 
-/* The tail, when it is one paragraph shown by SamMarkdownTail. */
+/* The tail, when it is one paragraph or list shown by SamMarkdownTail, and its kind. */
 static SamMarkdownTail *
-get_paragraph_tail (SamMarkdownView *self)
+get_settling_tail (SamMarkdownView *self, SamMarkdownBlockKind *kind)
 {
   GtkWidget *tail = get_tail (self);
+  guint      data;
 
-  if (tail == NULL || gtk_widget_get_next_sibling (tail) != NULL || !SAM_IS_MARKDOWN_TAIL (tail) ||
-      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind")) !=
-          SAM_MARKDOWN_BLOCK_PARAGRAPH + 1)
+  if (tail == NULL || gtk_widget_get_next_sibling (tail) != NULL || !SAM_IS_MARKDOWN_TAIL (tail))
     return NULL;
 
+  data = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tail), "sam-block-kind"));
+  if (data != SAM_MARKDOWN_BLOCK_PARAGRAPH + 1 && data != SAM_MARKDOWN_BLOCK_LIST + 1)
+    return NULL;
+
+  *kind = data - 1;
   return SAM_MARKDOWN_TAIL (tail);
 }
 
-/* Parses the text from @start on, and returns its markup when it is one paragraph. */
+/* Parses the text from @start on, and returns its markup when it is one block of @kind. */
 static char *
-parse_paragraph (SamMarkdownView *self, gsize start)
+parse_block (SamMarkdownView *self, gsize start, SamMarkdownBlockKind kind)
 {
   g_autoptr (GPtrArray) blocks =
       sam_markdown_parse (self->text->str + start, self->text->len - start);
   SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
 
-  if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_PARAGRAPH)
+  if (block == NULL || block->kind != kind)
     return NULL;
 
   return g_steal_pointer (&block->markup);
 }
 
-/* Once the part of a paragraph parsed on each change grows past SETTLE_LENGTH, its beginning is
- * settled when it comes out the same however the paragraph goes on (nothing in it is left open
- * for later text to close): the tail keeps it, and from then on only the rest is parsed. So
- * the cost of a change does not grow with the length of the paragraph. */
+/* Once the part of a paragraph or bullet list parsed on each change grows past SETTLE_LENGTH,
+ * its beginning is settled when it comes out the same however the block goes on: a paragraph
+ * up to a word when nothing in it is left open for later text to close, a list up to its last
+ * item. The tail keeps it, and from then on only the rest is parsed. So the cost of a change
+ * does not grow with the length of the block. */
 static void
-settle_paragraph (SamMarkdownView *self)
+settle_tail (SamMarkdownView *self)
 {
-  SamMarkdownTail *tail = get_paragraph_tail (self);
-  g_autofree char *settled = NULL;
-  g_autofree char *rest = NULL;
-  gsize            length = self->text->len - self->live_start;
-  gsize            cut;
+  SamMarkdownBlockKind kind;
+  SamMarkdownTail     *tail = get_settling_tail (self, &kind);
+  g_autofree char     *settled = NULL;
+  g_autofree char     *rest = NULL;
+  const char          *text = self->text->str + self->live_start;
+  gsize                length = self->text->len - self->live_start;
+  gsize                cut;
 
   if (tail == NULL || length < self->settle_at)
     return;
@@ -906,8 +913,9 @@ settle_paragraph (SamMarkdownView *self)
   /* Tried again only once the text has grown as much again, whatever comes of it. */
   self->settle_at = length + SETTLE_LENGTH;
 
-  cut = sam_markdown_settle_paragraph (self->text->str + self->live_start, length, &settled);
-  if (cut == 0 || (rest = parse_paragraph (self, self->live_start + cut)) == NULL)
+  cut = kind == SAM_MARKDOWN_BLOCK_LIST ? sam_markdown_settle_list (text, length, &settled)
+                                        : sam_markdown_settle_paragraph (text, length, &settled);
+  if (cut == 0 || (rest = parse_block (self, self->live_start + cut, kind)) == NULL)
     return;
 
   sam_markdown_tail_set_markup_after (tail, settled, rest);
@@ -915,14 +923,15 @@ settle_paragraph (SamMarkdownView *self)
   self->settle_at = SETTLE_LENGTH;
 }
 
-/* Shows the paragraph being written when part of it is settled: only the rest is parsed. */
+/* Shows the block being written when part of it is settled: only the rest is parsed. */
 static gboolean
-stream_paragraph (SamMarkdownView *self)
+stream_settled_tail (SamMarkdownView *self)
 {
-  SamMarkdownTail *tail = get_paragraph_tail (self);
-  g_autofree char *rest = NULL;
+  SamMarkdownBlockKind kind;
+  SamMarkdownTail     *tail = get_settling_tail (self, &kind);
+  g_autofree char     *rest = NULL;
 
-  if (tail == NULL || (rest = parse_paragraph (self, self->live_start)) == NULL)
+  if (tail == NULL || (rest = parse_block (self, self->live_start, kind)) == NULL)
     return FALSE;
 
   sam_markdown_tail_set_markup_after (tail, NULL, rest);
@@ -936,8 +945,8 @@ stream_paragraph (SamMarkdownView *self)
  *
  * Shows @text while it is still being written. Between calls @text may only grow: what was
  * shown before must be its prefix. Only the new bytes are scanned, the finished blocks are
- * kept, and the block being written is rendered again; of a long paragraph being written, only
- * the part after its settled beginning.
+ * kept, and the block being written is rendered again; of a long paragraph or list being
+ * written, only the part after its settled beginning.
  */
 void
 sam_markdown_view_stream (SamMarkdownView *self, const char *text)
@@ -974,11 +983,12 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
     }
 
   /* Then the block being written, parsed again: only it, however long the reply; and of a
-   * long paragraph, only what is not settled. When what follows the settled part is not a
-   * paragraph after all (it became a heading, say), the block is parsed whole again. */
-  if (self->live_start > self->stable_end && stream_paragraph (self))
+   * long paragraph or list, only what is not settled. When what follows the settled part is
+   * not of the same kind after all (a paragraph became a heading, say), the block is parsed
+   * whole again. */
+  if (self->live_start > self->stable_end && stream_settled_tail (self))
     {
-      settle_paragraph (self);
+      settle_tail (self);
       return;
     }
 
@@ -986,7 +996,7 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
   blocks =
       sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
   replace_tail (self, blocks);
-  settle_paragraph (self);
+  settle_tail (self);
 }
 
 /* How many block widgets this view has built in its life. */

@@ -703,6 +703,63 @@ sam_markdown_settle_paragraph (const char *text, gsize length, char **markup)
   return 0;
 }
 
+/* The start of the last line before @end that begins an item of the bullet list @text begins
+ * with: at the left edge, with the same bullet. */
+static gsize
+last_item_before (const char *text, gsize end)
+{
+  char bullet = end > 0 ? text[0] : '\0';
+
+  if (end < 2 || (bullet != '-' && bullet != '*' && bullet != '+') || text[1] != ' ')
+    return 0;
+
+  for (gsize i = end - 1; i > 1; i--)
+    if (text[i - 1] == '\n' && text[i] == bullet && text[i + 1] == ' ')
+      return i;
+
+  return 0;
+}
+
+/**
+ * sam_markdown_settle_list:
+ * @text: the start of a bullet list that is still being written, not necessarily
+ *   nul-terminated
+ * @length: its length in bytes
+ * @markup: (out) (optional): the Pango markup of the items settled, with the line break after
+ *   them
+ *
+ * Finds how much of a bullet list being written is settled: the items before its last one.
+ * No inline markup spans two items, and while a list is written as one block it has no blank
+ * line and is tight, so items that another follows do not change. The rest can then be parsed
+ * on its own, from the last item on, and shown after @markup, for as long as it comes out as
+ * one list (another bullet starts another list, a rule ends it): the caller must otherwise
+ * parse the block whole again. Numbered lists are not settled: their numbers count from the
+ * first item.
+ *
+ * Returns: the length of the settled items, or 0 when none is
+ */
+gsize
+sam_markdown_settle_list (const char *text, gsize length, char **markup)
+{
+  g_autoptr (GPtrArray) blocks = NULL;
+  SamMarkdownBlock *block;
+  gsize             cut;
+
+  g_return_val_if_fail (text != NULL || length == 0, 0);
+
+  if ((cut = last_item_before (text, length)) == 0)
+    return 0;
+
+  blocks = parse (text, cut, NULL);
+  block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
+  if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_LIST)
+    return 0;
+
+  if (markup != NULL)
+    *markup = g_strconcat (block->markup, "\n", NULL);
+  return cut;
+}
+
 static gboolean
 is_fence (const char *line, const char *end)
 {

@@ -39,6 +39,7 @@ void       sam_markdown_block_free (SamMarkdownBlock *block);
 GPtrArray *sam_markdown_parse (const char *text, gsize length);
 gsize      sam_markdown_stable_end (const char *text, gsize length, gsize from);
 gsize      sam_markdown_settle_paragraph (const char *text, gsize length, char **markup);
+gsize      sam_markdown_settle_list (const char *text, gsize length, char **markup);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamMarkdownBlock, sam_markdown_block_free)
 
