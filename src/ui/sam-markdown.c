@@ -713,7 +713,7 @@ last_item_before (const char *text, gsize end)
   if (end < 2 || (bullet != '-' && bullet != '*' && bullet != '+') || text[1] != ' ')
     return 0;
 
-  for (gsize i = end - 1; i > 1; i--)
+  for (gsize i = end - 2; i > 1; i--)
     if (text[i - 1] == '\n' && text[i] == bullet && text[i + 1] == ' ')
       return i;
 
