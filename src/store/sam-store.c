@@ -1312,25 +1312,22 @@ push_writer_job (SamStore *self, WriterJob *job, GError **error)
 {
   if (self->writer == NULL &&
       (self->writer = g_thread_pool_new (run_writer_job, self, 1, FALSE, error)) == NULL)
-    {
-      g_free (job->text);
-      g_free (job);
-      return FALSE;
-    }
+    goto failed;
 
   g_mutex_lock (&self->writer_lock);
   self->writer_pending++;
   g_mutex_unlock (&self->writer_lock);
-  if (!g_thread_pool_push (self->writer, job, error))
-    {
-      g_free (job->text);
-      g_free (job);
-      g_mutex_lock (&self->writer_lock);
-      self->writer_pending--;
-      g_mutex_unlock (&self->writer_lock);
-      return FALSE;
-    }
-  return TRUE;
+  if (g_thread_pool_push (self->writer, job, error))
+    return TRUE;
+
+  g_mutex_lock (&self->writer_lock);
+  self->writer_pending--;
+  g_mutex_unlock (&self->writer_lock);
+
+failed:
+  g_free (job->text);
+  g_free (job);
+  return FALSE;
 }
 
 /* Saves the message's text as it is now: the text is copied and written by the store's
