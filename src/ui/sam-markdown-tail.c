@@ -439,34 +439,81 @@ append_markup (
   g_string_append (text, parsed);
 }
 
-/* Whether the text from the settled part to @end comes out the same in @rest and its
- * attributes @rest_attrs as in what is shown. (pango_attr_list_equal() is wrong for lists of
- * more than 32 attributes in Pango 1.50.) */
-static gboolean
-same_before (SamMarkdownTail *self, GString *rest, GPtrArray *rest_attrs, gsize end)
+/* Where the text from the settled part to @end first comes out differently in @rest and its
+ * attributes @rest_attrs than in what is shown, as an offset in the whole text; @end if it
+ * comes out the same. (pango_attr_list_equal() is wrong for lists of more than 32 attributes in
+ * Pango 1.50.) */
+static gsize
+first_difference (SamMarkdownTail *self, GString *rest, GPtrArray *rest_attrs, gsize end)
 {
-  gsize length = end - self->settled_length;
+  gsize length = MIN (end - self->settled_length, rest->len);
+  gsize difference = self->settled_length;
   guint i = self->n_settled_attrs, j = 0;
 
-  if (rest->len < length || memcmp (self->text->str + self->settled_length, rest->str, length) != 0)
-    return FALSE;
+  if (memcmp (self->text->str + difference, rest->str, length) == 0)
+    difference += length;
+  else
+    while (self->text->str[difference] == rest->str[difference - self->settled_length])
+      difference++;
 
+  /* Attributes begin in order: the first pair that differs begins where it applies. */
   for (;; i++, j++)
     {
       PangoAttribute *x = i < self->attrs->len ? g_ptr_array_index (self->attrs, i) : NULL;
       PangoAttribute *y = j < rest_attrs->len ? g_ptr_array_index (rest_attrs, j) : NULL;
 
-      if (x != NULL && x->start_index >= end)
+      if (x != NULL && x->start_index >= difference)
         x = NULL;
-      if (y != NULL && y->start_index >= end)
+      if (y != NULL && y->start_index >= difference)
         y = NULL;
+      if (x == NULL && y == NULL)
+        return difference;
       if (x == NULL || y == NULL)
-        return x == y;
+        return MIN (x != NULL ? x->start_index : y->start_index, difference);
 
-      if (x->start_index != y->start_index || MIN (x->end_index, end) != MIN (y->end_index, end) ||
+      if (x->start_index != y->start_index ||
+          MIN (x->end_index, difference) != MIN (y->end_index, difference) ||
           !pango_attribute_equal (x, y))
-        return FALSE;
+        return MIN (x->start_index, y->start_index);
     }
+}
+
+/* Where the word that begins at @start ends, with the space or line break after it. */
+static gsize
+first_word_end (SamMarkdownTail *self, gsize start)
+{
+  const char *word = self->text->str + start;
+  gsize       length = self->text->len - start;
+  const char *space = memchr (word, ' ', length);
+  const char *line_break = memchr (word, '\n', length);
+
+  if (space == NULL || (line_break != NULL && line_break < space))
+    space = line_break;
+
+  return space != NULL ? (gsize) (space + 1 - self->text->str) : self->text->len;
+}
+
+/* Drops the pieces after the one that holds @offset, where the text first changes before the
+ * last piece: the one that holds it becomes the last, to be laid out again with the rest of the
+ * text. A change in the first word of a piece may let that word fit at the end of the line
+ * before it, so then the piece before is laid out again too. */
+static void
+drop_pieces_from (SamMarkdownTail *self, gsize offset)
+{
+  guint       kept = 1;
+  const char *start;
+  gsize       length;
+
+  while (kept < self->pieces->len && g_array_index (self->pieces, Piece, kept).start <= offset)
+    kept++;
+
+  /* The text before @offset has not changed. */
+  start = self->text->str + g_array_index (self->pieces, Piece, kept - 1).start;
+  length = self->text->str + offset - start;
+  if (kept > 1 && memchr (start, ' ', length) == NULL && memchr (start, '\n', length) == NULL)
+    kept--;
+
+  g_array_set_size (self->pieces, kept);
 }
 
 /* Shows @settled after the settled text, settled in turn, then @markup. */
@@ -476,7 +523,7 @@ show_markup (SamMarkdownTail *self, const char *settled, const char *markup)
   g_autoptr (GString) rest = g_string_new (NULL);
   g_autoptr (GPtrArray) rest_attrs =
       g_ptr_array_new_with_free_func ((GDestroyNotify) pango_attribute_destroy);
-  gsize live_start, settled_length = 0;
+  gsize settled_length = 0;
   guint n_settled = 0;
 
   if (settled != NULL)
@@ -487,10 +534,22 @@ show_markup (SamMarkdownTail *self, const char *settled, const char *markup)
     }
   append_markup (self, rest, rest_attrs, self->settled_length, markup);
 
-  /* The pieces set aside stay when their text and its attributes are the same. */
-  live_start = self->pieces->len > 1 ? live_piece (self)->start : 0;
-  if (live_start > self->settled_length && !same_before (self, rest, rest_attrs, live_start))
-    g_array_set_size (self->pieces, 0);
+  /* The pieces set aside stay while their text and its attributes are the same, and the first
+   * word of the last piece too (it might now fit on the line before): those after the first
+   * change are laid out again, from the line it is in. */
+  if (self->pieces->len > 1)
+    {
+      gsize live_start = live_piece (self)->start;
+      gsize end = first_word_end (self, live_start);
+
+      if (end > self->settled_length)
+        {
+          gsize difference = first_difference (self, rest, rest_attrs, end);
+
+          if (difference < end)
+            drop_pieces_from (self, difference);
+        }
+    }
 
   g_string_truncate (self->text, self->settled_length);
   g_string_append_len (self->text, rest->str, rest->len);
@@ -611,4 +670,28 @@ sam_markdown_tail_get_n_pieces (SamMarkdownTail *self)
   g_return_val_if_fail (SAM_IS_MARKDOWN_TAIL (self), 0);
 
   return self->pieces->len;
+}
+
+/* Where each line shown begins in the text, in bytes, as laid out at the width last asked for;
+ * for tests. */
+GArray *
+sam_markdown_tail_dup_line_starts (SamMarkdownTail *self)
+{
+  GArray *starts = g_array_new (FALSE, FALSE, sizeof (gsize));
+
+  g_return_val_if_fail (SAM_IS_MARKDOWN_TAIL (self), starts);
+
+  for (guint i = 0; i < self->pieces->len; i++)
+    {
+      Piece *piece = &g_array_index (self->pieces, Piece, i);
+
+      for (GSList *l = pango_layout_get_lines_readonly (piece->layout); l != NULL; l = l->next)
+        {
+          gsize start = piece->start + ((PangoLayoutLine *) l->data)->start_index;
+
+          g_array_append_val (starts, start);
+        }
+    }
+
+  return starts;
 }

@@ -19,6 +19,7 @@ void
 sam_markdown_tail_set_markup_after (SamMarkdownTail *self, const char *settled, const char *markup);
 const char    *sam_markdown_tail_get_text (SamMarkdownTail *self);
 guint          sam_markdown_tail_get_n_pieces (SamMarkdownTail *self);
+GArray        *sam_markdown_tail_dup_line_starts (SamMarkdownTail *self);
 gsize          sam_markdown_tail_get_settled_length (SamMarkdownTail *self);
 PangoAttrList *sam_markdown_tail_dup_attributes (SamMarkdownTail *self);
 gboolean       sam_markdown_tail_parse_markup (SamMarkdownTail *self,
