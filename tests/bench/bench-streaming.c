@@ -17,7 +17,9 @@
  * the same text at the same rate (at most 20 times a second, as the view renders) and kept
  * scrolled to the bottom. It shows how much of a
  * stall redrawing a window of growing text costs on this machine and display (Xvfb, the cairo
- * renderer) before any of Samantha's own work.
+ * renderer) before any of Samantha's own work. And for the machine itself: the same timer, as
+ * many ticks, with nothing to do, whose longest gap is what the scheduler and the host (on a
+ * virtual machine) add to any main loop.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -419,6 +421,55 @@ compare_gaps (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
+/* The machine itself: the same tick, with nothing to do. */
+typedef struct
+{
+  gint64     last_tick;
+  gint64     max_gap;
+  guint      n_ticks;
+  guint      n_over_budget;
+  GMainLoop *loop;
+} Idle;
+
+static gboolean
+idle_tick_cb (gpointer data)
+{
+  Idle  *idle = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (idle->last_tick != 0)
+    {
+      idle->max_gap = MAX (idle->max_gap, now - idle->last_tick);
+      idle->n_over_budget += now - idle->last_tick > 8000;
+    }
+  idle->last_tick = now;
+  if (++idle->n_ticks == N_TOKENS)
+    {
+      g_main_loop_quit (idle->loop);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* The longest gap between ticks of the same 1 ms timer as the stream's, in the same process and
+ * window, for as many ticks, with nothing to do: what this machine's scheduler and host add to
+ * any main loop (a virtual machine whose CPU the host takes away now and then). Sets
+ * @n_over_budget to the number of gaps over 8 ms. */
+static gint64
+run_idle (guint *n_over_budget)
+{
+  Idle idle = { 0 };
+
+  idle.loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, 1, idle_tick_cb, &idle, NULL);
+  g_main_loop_run (idle.loop);
+  g_main_loop_unref (idle.loop);
+
+  *n_over_budget = idle.n_over_budget;
+  return idle.max_gap;
+}
+
 /* The longest stall and its 99th percentile, in microseconds, for a plain label growing at the
  * same rate in the same window. */
 static void
@@ -566,7 +617,8 @@ main (int argc, char *argv[])
   double     early, late, finish_early, finish_late, paragraph_early, paragraph_late;
   double     list_early, list_late;
   double     layout_early, layout_late, store_finish_ms;
-  gint64     p99, baseline_max, baseline_p99;
+  gint64     p99, baseline_max, baseline_p99, idle_max;
+  guint      idle_over_budget;
 
   gtk_init ();
   adw_init ();
@@ -614,6 +666,7 @@ main (int argc, char *argv[])
   g_timeout_add_full (G_PRIORITY_DEFAULT, 1, end_tick_cb, &bench, NULL);
   g_main_loop_run (bench.loop);
 
+  idle_max = run_idle (&idle_over_budget);
   run_baseline (&baseline_max, &baseline_p99);
 
   early = update_cost (500, &finish_early);
@@ -638,6 +691,9 @@ main (int argc, char *argv[])
            "longest main-loop stall %.1f ms (budget 8.0); the store's part %.1f ms, the view's "
            "own part at %u tokens %.1f ms\n",
            bench.end_max_gap / 1000.0, store_finish_ms, N_TOKENS, finish_late);
+  g_print ("streaming: the machine itself (the same 1 ms tick with nothing to do, in the same "
+           "window, for as many ticks): longest stall %.1f ms, %u stalls over 8 ms\n",
+           idle_max / 1000.0, idle_over_budget);
   g_print (
       "streaming: baseline (plain labels, one per paragraph, given the same text at the same rate in "
       "the same window): "
