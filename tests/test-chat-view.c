@@ -974,8 +974,8 @@ test_markdown_tail_pieces (void)
   sam_markdown_tail_set_markup (self, markup->str);
   assert_as_whole (tail, markup->str, 300);
   g_assert_cmpuint (sam_markdown_tail_get_n_pieces (self), >, 2);
-  /* Sentences set aside change from the last to the first, each word in turn. A change in
-   * the first word of a line may let it fit on the line before. */
+  /* Sentences set aside change one after the other, from the last to the first: each time,
+   * the pieces before the change stay. */
   for (guint i = 89; i >= 60; i--)
     {
       g_autofree char *sentence = g_strdup_printf ("Sentence %u has ", i);
