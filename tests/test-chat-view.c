@@ -1187,6 +1187,30 @@ test_markdown_view_settled_list (void)
       sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))), ==,
       "•  another list");
 
+  /* A numbered list, every item written "1." as often in Markdown, shown counted on from the
+   * first: its items settle too, and the last one shows its number. */
+  sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view), "");
+  g_string_truncate (text, 0);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_string_append_printf (text, "%s Step %u with **bold** and `code`", i % 3 ? "1." : "10.", i);
+      if (i % 5 == 2)
+        g_string_append (text, "\n    - a nested item\n    - another");
+      g_string_append_c (text, '\n');
+    }
+  stream_and_compare (view, text, &settled);
+  g_assert_cmpuint (settled, >, text->len / 2);
+  g_assert_nonnull (
+      strstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))),
+              "\n159. Step 149 with bold"));
+
+  /* Another delimiter begins another list: parsed whole again. */
+  g_string_append (text, "1) another list");
+  sam_markdown_view_stream (SAM_MARKDOWN_VIEW (view), text->str);
+  g_assert_cmpstr (
+      sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))), ==,
+      "1. another list");
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 

@@ -191,34 +191,56 @@ test_markdown_settle_paragraph (void)
     }
 }
 
-/* The settled items of a bullet list being written: all but the last, at the left edge, with
- * the first item's bullet. */
+/* The settled items of a list being written: all but the last, at the left edge, with the
+ * first item's bullet or the delimiter after its number; and the number the last item shows. */
 static void
 test_markdown_settle_list (void)
 {
   static const struct
   {
     const char *text;
+    guint       number;
     gsize       cut;
     const char *markup;
+    guint       next_number;
   } cases[] = {
-    { "- a **b**\n- c", 10, "•  a <b>b</b>\n" },
-    { "- a\n  - nested\n- c\n- d", 19, "•  a\n    ◦  nested\n•  c\n" },
-    /* Another bullet, a number, a nested item: nothing to settle. */
-    { "- a\n* b", 0, NULL },
-    { "1. a\n2. b", 0, NULL },
-    { "- a\n  - b", 0, NULL },
+    { "- a **b**\n- c", 0, 10, "•  a <b>b</b>\n", 0 },
+    { "- a\n  - nested\n- c\n- d", 0, 19, "•  a\n    ◦  nested\n•  c\n", 0 },
+    /* Numbered: counted on from the first number written, or from the number given. */
+    { "1. a\n2. b\n3. c", 0, 10, "1. a\n2. b\n", 3 },
+    { "1. a\n1. b\n1. c", 0, 10, "1. a\n2. b\n", 3 },
+    { "7) a\n   - nested\n8) b", 0, 17, "7. a\n    ◦  nested\n", 8 },
+    { "0. a\n9. b", 0, 5, "1. a\n", 2 },
+    { "41. a\n42. b\n43. c", 12, 12, "12. a\n13. b\n", 14 },
+    /* Another bullet or delimiter, a nested item, a rule: nothing to settle. */
+    { "- a\n* b", 0, 0, NULL, 0 },
+    { "1. a\n2) b", 0, 0, NULL, 0 },
+    { "- a\n  - b", 0, 0, NULL, 0 },
+    { "1. a\n   2. b", 0, 0, NULL, 0 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *markup = NULL;
-      gsize cut = sam_markdown_settle_list (cases[i].text, strlen (cases[i].text), &markup);
+      guint            number = cases[i].number;
+      gsize            cut =
+          sam_markdown_settle_list (cases[i].text, strlen (cases[i].text), &number, &markup);
 
       g_test_message ("%s", cases[i].text);
       g_assert_cmpuint (cut, ==, cases[i].cut);
       g_assert_cmpstr (markup, ==, cases[i].markup);
+      if (cut > 0)
+        g_assert_cmpuint (number, ==, cases[i].next_number);
     }
+
+  /* The rest, parsed on its own from that number. */
+  {
+    g_autoptr (GPtrArray) blocks = sam_markdown_parse_numbered ("1. c\n1. d", 9, 3);
+
+    g_assert_cmpuint (blocks->len, ==, 1);
+    g_assert_cmpstr (((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup, ==,
+                     "3. c\n4. d");
+  }
 }
 
 /* Blocks rendered from stable prefixes while streaming match a parse of the whole text. */

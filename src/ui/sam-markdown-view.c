@@ -39,6 +39,9 @@ struct _SamMarkdownView
    * next to be settled, by its length. */
   gsize live_start;
   gsize settle_at;
+  /* The number shown on the first item after live_start, when the block is a numbered list
+   * with items settled; otherwise 0. */
+  guint live_number;
   /* Counts widgets built, so tests can see that earlier blocks are not rendered again. */
   guint    n_rendered;
   gboolean streaming;
@@ -291,6 +294,7 @@ clear (SamMarkdownView *self)
   stop_converting (self);
   self->stable_end = 0;
   self->live_start = 0;
+  self->live_number = 0;
   self->settle_at = SETTLE_LENGTH;
   self->last_stable_child = NULL;
   remove_tail (self);
@@ -877,12 +881,13 @@ get_settling_tail (SamMarkdownView *self, SamMarkdownBlockKind *kind)
   return SAM_MARKDOWN_TAIL (tail);
 }
 
-/* Parses the text from @start on, and returns its markup when it is one block of @kind. */
+/* Parses the text from @start on, a numbered list in it counted from @number (0 for as
+ * written), and returns its markup when it is one block of @kind. */
 static char *
-parse_block (SamMarkdownView *self, gsize start, SamMarkdownBlockKind kind)
+parse_block (SamMarkdownView *self, gsize start, guint number, SamMarkdownBlockKind kind)
 {
   g_autoptr (GPtrArray) blocks =
-      sam_markdown_parse (self->text->str + start, self->text->len - start);
+      sam_markdown_parse_numbered (self->text->str + start, self->text->len - start, number);
   SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
 
   if (block == NULL || block->kind != kind)
@@ -891,7 +896,7 @@ parse_block (SamMarkdownView *self, gsize start, SamMarkdownBlockKind kind)
   return g_steal_pointer (&block->markup);
 }
 
-/* Once the part of a paragraph or bullet list parsed on each change grows past SETTLE_LENGTH,
+/* Once the part of a paragraph or list parsed on each change grows past SETTLE_LENGTH,
  * its beginning is settled when it comes out the same however the block goes on: a paragraph
  * up to a word when nothing in it is left open for later text to close, a list up to its last
  * item. The tail keeps it, and from then on only the rest is parsed. So the cost of a change
@@ -905,6 +910,7 @@ settle_tail (SamMarkdownView *self)
   g_autofree char     *rest = NULL;
   const char          *text = self->text->str + self->live_start;
   gsize                length = self->text->len - self->live_start;
+  guint                number = self->live_number;
   gsize                cut;
 
   if (tail == NULL || length < self->settle_at)
@@ -913,13 +919,14 @@ settle_tail (SamMarkdownView *self)
   /* Tried again only once the text has grown as much again, whatever comes of it. */
   self->settle_at = length + SETTLE_LENGTH;
 
-  cut = kind == SAM_MARKDOWN_BLOCK_LIST ? sam_markdown_settle_list (text, length, &settled)
+  cut = kind == SAM_MARKDOWN_BLOCK_LIST ? sam_markdown_settle_list (text, length, &number, &settled)
                                         : sam_markdown_settle_paragraph (text, length, &settled);
-  if (cut == 0 || (rest = parse_block (self, self->live_start + cut, kind)) == NULL)
+  if (cut == 0 || (rest = parse_block (self, self->live_start + cut, number, kind)) == NULL)
     return;
 
   sam_markdown_tail_set_markup_after (tail, settled, rest);
   self->live_start += cut;
+  self->live_number = number;
   self->settle_at = SETTLE_LENGTH;
 }
 
@@ -931,7 +938,8 @@ stream_settled_tail (SamMarkdownView *self)
   SamMarkdownTail     *tail = get_settling_tail (self, &kind);
   g_autofree char     *rest = NULL;
 
-  if (tail == NULL || (rest = parse_block (self, self->live_start, kind)) == NULL)
+  if (tail == NULL ||
+      (rest = parse_block (self, self->live_start, self->live_number, kind)) == NULL)
     return FALSE;
 
   sam_markdown_tail_set_markup_after (tail, NULL, rest);
@@ -979,6 +987,7 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
       self->last_stable_child = gtk_widget_get_last_child (GTK_WIDGET (self));
       self->stable_end = stable_end;
       self->live_start = stable_end;
+      self->live_number = 0;
       self->settle_at = SETTLE_LENGTH;
     }
 
@@ -993,6 +1002,7 @@ sam_markdown_view_stream (SamMarkdownView *self, const char *text)
     }
 
   self->live_start = self->stable_end;
+  self->live_number = 0;
   blocks =
       sam_markdown_parse (self->text->str + self->stable_end, self->text->len - self->stable_end);
   replace_tail (self, blocks);

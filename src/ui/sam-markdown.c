@@ -21,7 +21,10 @@ typedef struct
   GString          *code;
   guint             depth;
   /* Lists: one entry per open list, the next number or 0 for bullets. */
-  GArray  *lists;
+  GArray *lists;
+  /* The number of the first item of a numbered list that begins the text, or 0 for the
+   * number written. */
+  guint    first_number;
   gboolean in_table;
   gboolean in_code;
   guint    link_depth;
@@ -238,6 +241,10 @@ enter_block_cb (MD_BLOCKTYPE type, void *detail, void *user_data)
     case MD_BLOCK_OL:
       {
         guint start = MAX (((MD_BLOCK_OL_DETAIL *) detail)->start, 1);
+
+        if (state->lists->len == 0 && state->first_number > 0)
+          start = state->first_number;
+        state->first_number = 0;
         g_array_append_val (state->lists, start);
       }
       break;
@@ -577,7 +584,7 @@ text_cb (MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user_data)
 }
 
 static GPtrArray *
-parse (const char *text, gsize length, gsize *first_open)
+parse (const char *text, gsize length, guint first_number, gsize *first_open)
 {
   MD_PARSER parser = {
     .abi_version = 0,
@@ -598,6 +605,7 @@ parse (const char *text, gsize length, gsize *first_open)
   state.lists = g_array_new (FALSE, FALSE, sizeof (guint));
   state.open_tags = g_ptr_array_new ();
   state.first_open = G_MAXSIZE;
+  state.first_number = first_number;
   if (first_open != NULL)
     {
       state.doc = text;
@@ -634,7 +642,27 @@ sam_markdown_parse (const char *text, gsize length)
 {
   g_return_val_if_fail (text != NULL || length == 0, NULL);
 
-  return parse (text, length, NULL);
+  return parse (text, length, 0, NULL);
+}
+
+/**
+ * sam_markdown_parse_numbered:
+ * @text: Markdown, not necessarily nul-terminated
+ * @length: its length in bytes
+ * @number: the number of the first item of a numbered list that begins @text, or 0 for the
+ *   number written
+ *
+ * Parses @text as sam_markdown_parse() does, the items of a numbered list @text begins with
+ * counted from @number: the rest of a list whose first items are settled.
+ *
+ * Returns: (transfer full) (element-type SamMarkdownBlock): the blocks
+ */
+GPtrArray *
+sam_markdown_parse_numbered (const char *text, gsize length, guint number)
+{
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  return parse (text, length, number, NULL);
 }
 
 /* The last place before @end where a paragraph may be cut: the start of a word after a single
@@ -684,7 +712,7 @@ sam_markdown_settle_paragraph (const char *text, gsize length, char **markup)
   for (guint tries = 0; cut > 0 && tries < 2; tries++)
     {
       gsize first_open;
-      g_autoptr (GPtrArray) blocks = parse (text, cut, &first_open);
+      g_autoptr (GPtrArray) blocks = parse (text, cut, 0, &first_open);
       SamMarkdownBlock *block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
 
       if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_PARAGRAPH)
@@ -703,57 +731,105 @@ sam_markdown_settle_paragraph (const char *text, gsize length, char **markup)
   return 0;
 }
 
-/* The start of the last line before @end that begins an item of the bullet list @text begins
- * with: at the left edge, with the same bullet. */
+/* The length of the list item marker that begins @line, with the space after it ("- ",
+ * "12. "), or 0 for none; @delimiter is set to its bullet, or to the '.' or ')' after its
+ * number. */
 static gsize
-last_item_before (const char *text, gsize end)
+item_marker (const char *line, const char *end, char *delimiter)
 {
-  char bullet = end > 0 ? text[0] : '\0';
+  const char *p = line;
 
-  if (end < 2 || (bullet != '-' && bullet != '*' && bullet != '+') || text[1] != ' ')
+  if (p < end && (*p == '-' || *p == '*' || *p == '+'))
+    p++;
+  else
+    {
+      while (p < end && p - line < 9 && g_ascii_isdigit (*p))
+        p++;
+      if (p == line || p == end || (*p != '.' && *p != ')'))
+        return 0;
+      p++;
+    }
+
+  if (p == end || *p != ' ')
     return 0;
 
-  for (gsize i = end - 2; i > 1; i--)
-    if (text[i - 1] == '\n' && text[i] == bullet && text[i + 1] == ' ')
-      return i;
+  *delimiter = p[-1];
+  return p + 1 - line;
+}
 
-  return 0;
+/* The start of the last line before @end that begins an item of the list @text begins with:
+ * at the left edge, with the same bullet or the same delimiter after its number. Sets
+ * @n_items to the number of items before it. */
+static gsize
+last_item_before (const char *text, gsize end, guint *n_items)
+{
+  char  delimiter, other;
+  gsize last = 0;
+
+  if (item_marker (text, text + end, &delimiter) == 0)
+    return 0;
+
+  for (gsize i = end - 1; i > 0 && last == 0; i--)
+    if (text[i - 1] == '\n' && item_marker (text + i, text + end, &other) > 0 && other == delimiter)
+      last = i;
+
+  /* Items before it, to count numbers on from: every line at the left edge with that marker
+   * begins one, as the list is one block. */
+  *n_items = 0;
+  for (gsize i = 0; i < last; i++)
+    if ((i == 0 || text[i - 1] == '\n') && item_marker (text + i, text + last, &other) > 0 &&
+        other == delimiter)
+      (*n_items)++;
+
+  return last;
 }
 
 /**
  * sam_markdown_settle_list:
- * @text: the start of a bullet list that is still being written, not necessarily
- *   nul-terminated
+ * @text: the start of a list that is still being written, not necessarily nul-terminated
  * @length: its length in bytes
+ * @number: (inout): for a numbered list, the number of its first item, or 0 for the number
+ *   written; set to the number of the first item after the settled ones
  * @markup: (out) (optional): the Pango markup of the items settled, with the line break after
  *   them
  *
- * Finds how much of a bullet list being written is settled: the items before its last one.
- * No inline markup spans two items, and while a list is written as one block it has no blank
- * line and is tight, so items that another follows do not change. The rest can then be parsed
- * on its own, from the last item on, and shown after @markup, for as long as it comes out as
- * one list (another bullet starts another list, a rule ends it): the caller must otherwise
- * parse the block whole again. Numbered lists are not settled: their numbers count from the
- * first item.
+ * Finds how much of a list being written is settled: the items before its last one. No inline
+ * markup spans two items, and while a list is written as one block it has no blank line and is
+ * tight, so items that another follows do not change. The rest can then be parsed on its own,
+ * from the last item on (numbered from @number with sam_markdown_parse_numbered()), and shown
+ * after @markup, for as long as it comes out as one list (another bullet or delimiter starts
+ * another list, a rule ends it): the caller must otherwise parse the block whole again.
  *
  * Returns: the length of the settled items, or 0 when none is
  */
 gsize
-sam_markdown_settle_list (const char *text, gsize length, char **markup)
+sam_markdown_settle_list (const char *text, gsize length, guint *number, char **markup)
 {
   g_autoptr (GPtrArray) blocks = NULL;
   SamMarkdownBlock *block;
   gsize             cut;
+  guint             n_items;
+  char              delimiter;
 
   g_return_val_if_fail (text != NULL || length == 0, 0);
+  g_return_val_if_fail (number != NULL, 0);
 
-  if ((cut = last_item_before (text, length)) == 0)
+  if ((cut = last_item_before (text, length, &n_items)) == 0)
     return 0;
 
-  blocks = parse (text, cut, NULL);
+  blocks = parse (text, cut, *number, NULL);
   block = blocks->len == 1 ? g_ptr_array_index (blocks, 0) : NULL;
   if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_LIST)
     return 0;
+
+  item_marker (text, text + length, &delimiter);
+  if (delimiter == '.' || delimiter == ')')
+    {
+      /* As the list is shown: from the first number written, or 1 for 0. */
+      if (*number == 0)
+        *number = MAX (g_ascii_strtoull (text, NULL, 10), 1);
+      *number += n_items;
+    }
 
   if (markup != NULL)
     *markup = g_strconcat (block->markup, "\n", NULL);

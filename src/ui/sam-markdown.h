@@ -37,9 +37,10 @@ typedef struct
 
 void       sam_markdown_block_free (SamMarkdownBlock *block);
 GPtrArray *sam_markdown_parse (const char *text, gsize length);
+GPtrArray *sam_markdown_parse_numbered (const char *text, gsize length, guint number);
 gsize      sam_markdown_stable_end (const char *text, gsize length, gsize from);
 gsize      sam_markdown_settle_paragraph (const char *text, gsize length, char **markup);
-gsize      sam_markdown_settle_list (const char *text, gsize length, char **markup);
+gsize      sam_markdown_settle_list (const char *text, gsize length, guint *number, char **markup);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SamMarkdownBlock, sam_markdown_block_free)
 

@@ -7,19 +7,18 @@
  * message), and the cost of one update of the streaming text at the start and at the end of
  * the reply, whose ratio shows whether the cost grows with the length of the reply; the same
  * with the layout of the update included, for a reply of many paragraphs and for one that is a
- * single long paragraph or a single long bullet list. Both stalls must be within 8 ms. The
- * longest stall is also told without the time the main thread was ready to run but waited for a
- * CPU (/proc/thread-self/schedstat): on a machine of two cores, the X server and
- * other processes take turns with it, which is not work of ours.
+ * single long paragraph, a single long bullet list or a single long numbered list. Both stalls
+ * must be within 8 ms. The longest stall is also told without the time the main thread was
+ * ready to run but waited for a CPU (/proc/thread-self/schedstat): on a machine of two cores,
+ * the X server and other processes take turns with it, which is not work of ours.
  *
  * The same stall is measured, in the same run, for a baseline: the same window holding only
  * plain wrapped GtkLabels in a box in a scrolled window, one per paragraph, the last one given
  * the same text at the same rate (at most 20 times a second, as the view renders) and kept
- * scrolled to the bottom. It shows how much of a
- * stall redrawing a window of growing text costs on this machine and display (Xvfb, the cairo
- * renderer) before any of Samantha's own work. And for the machine itself: the same timer, as
- * many ticks, with nothing to do, whose longest gap is what the scheduler and the host (on a
- * virtual machine) add to any main loop.
+ * scrolled to the bottom. It shows how much of a stall redrawing a window of growing text costs
+ * on this machine and display (Xvfb, the cairo renderer) before any of Samantha's own work. And
+ * for the machine itself: the same timer, as many ticks, with nothing to do, whose longest gap
+ * is what the scheduler and the host (on a virtual machine) add to any main loop.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -574,6 +573,16 @@ list_word_at (guint i)
   return words[i % G_N_ELEMENTS (words)];
 }
 
+/* The @i-th word of a reply that is one long numbered list, ten words an item, every item
+ * written "1.". */
+static const char *
+numbered_word_at (guint i)
+{
+  if (i % 10 == 0)
+    return i == 0 ? "1. " : "\n1. ";
+  return words[i % G_N_ELEMENTS (words)];
+}
+
 /* Mean microseconds for one update of a reply of @length tokens from @next, its layout
  * included (the height asked for at the window's width, as each frame does). */
 static double
@@ -615,7 +624,7 @@ main (int argc, char *argv[])
   GtkWidget *window, *view;
   Bench      bench = { 0 };
   double     early, late, finish_early, finish_late, paragraph_early, paragraph_late;
-  double     list_early, list_late;
+  double     list_early, list_late, numbered_early, numbered_late;
   double     layout_early, layout_late, store_finish_ms;
   gint64     p99, baseline_max, baseline_p99, idle_max;
   guint      idle_over_budget;
@@ -677,6 +686,8 @@ main (int argc, char *argv[])
   paragraph_late = layout_update_cost (5000, word_at);
   list_early = layout_update_cost (500, list_word_at);
   list_late = layout_update_cost (5000, list_word_at);
+  numbered_early = layout_update_cost (500, numbered_word_at);
+  numbered_late = layout_update_cost (5000, numbered_word_at);
 
   g_print (
       "streaming: %u tokens, longest main-loop stall %.1f ms (budget 8.0), 99th percentile %.1f ms\n",
@@ -711,6 +722,9 @@ main (int argc, char *argv[])
   g_print ("streaming: one bullet list, update and layout: %.1f µs at 500 words, %.1f µs at 5000 "
            "words, ratio %.2f (budget: flat)\n",
            list_early, list_late, list_late / list_early);
+  g_print ("streaming: one numbered list, update and layout: %.1f µs at 500 words, %.1f µs at "
+           "5000 words, ratio %.2f (budget: flat)\n",
+           numbered_early, numbered_late, numbered_late / numbered_early);
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&chat);
