@@ -759,18 +759,19 @@ item_marker (const char *line, const char *end, char *delimiter)
 
 /* The start of the last line before @end that begins an item of the list @text begins with:
  * at the left edge, with the same bullet or the same delimiter after its number. Sets
- * @n_items to the number of items before it. */
+ * @delimiter to that bullet or delimiter, and @n_items to the number of items before it. */
 static gsize
-last_item_before (const char *text, gsize end, guint *n_items)
+last_item_before (const char *text, gsize end, char *delimiter, guint *n_items)
 {
-  char  delimiter, other;
+  char  other;
   gsize last = 0;
 
-  if (item_marker (text, text + end, &delimiter) == 0)
+  if (item_marker (text, text + end, delimiter) == 0)
     return 0;
 
   for (gsize i = end - 1; i > 0 && last == 0; i--)
-    if (text[i - 1] == '\n' && item_marker (text + i, text + end, &other) > 0 && other == delimiter)
+    if (text[i - 1] == '\n' && item_marker (text + i, text + end, &other) > 0 &&
+        other == *delimiter)
       last = i;
 
   /* Items before it, to count numbers on from: every line at the left edge with that marker
@@ -778,7 +779,7 @@ last_item_before (const char *text, gsize end, guint *n_items)
   *n_items = 0;
   for (gsize i = 0; i < last; i++)
     if ((i == 0 || text[i - 1] == '\n') && item_marker (text + i, text + last, &other) > 0 &&
-        other == delimiter)
+        other == *delimiter)
       (*n_items)++;
 
   return last;
@@ -814,7 +815,7 @@ sam_markdown_settle_list (const char *text, gsize length, guint *number, char **
   g_return_val_if_fail (text != NULL || length == 0, 0);
   g_return_val_if_fail (number != NULL, 0);
 
-  if ((cut = last_item_before (text, length, &n_items)) == 0)
+  if ((cut = last_item_before (text, length, &delimiter, &n_items)) == 0)
     return 0;
 
   blocks = parse (text, cut, *number, NULL);
@@ -822,7 +823,6 @@ sam_markdown_settle_list (const char *text, gsize length, guint *number, char **
   if (block == NULL || block->kind != SAM_MARKDOWN_BLOCK_LIST)
     return 0;
 
-  item_marker (text, text + length, &delimiter);
   if (delimiter == '.' || delimiter == ')')
     {
       /* As the list is shown: from the first number written, or 1 for 0. */
