@@ -1203,6 +1203,13 @@ test_markdown_view_settled_list (void)
   g_assert_nonnull (
       strstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))),
               "\n159. Step 149 with bold"));
+  {
+    g_autofree char *png = NULL;
+
+    gtk_test_widget_wait_for_draw (window);
+    png = sam_test_ui_save_png (window, "markdown-settled-list");
+    g_test_message ("screenshot: %s", png);
+  }
 
   /* Another delimiter begins another list: parsed whole again. */
   g_string_append (text, "1) another list");
