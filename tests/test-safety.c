@@ -747,8 +747,15 @@ test_safety_speed (void)
                   "slowest %.0f µs",
                   times->len, median, p90, worst);
 
-  /* Generous, so a loaded or sanitised build passes; the figure above is what counts. */
+  /* Generous, so a loaded build passes; the figure above is what counts. Under AddressSanitizer
+   * every check is about three times slower (median 1,040 µs against 355 µs in the plain debug
+   * build of the same CI run), so there the time is told, not held to the plain build's budget,
+   * which the plain build's run of this test checks. */
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_message ("AddressSanitizer build: the time is not checked against the budget");
+#else
   g_assert_cmpfloat (median, <, 1000.0);
+#endif
 }
 
 /* The C inference reproduces train-model.py's probabilities (the fixture is written by
