@@ -1187,8 +1187,9 @@ test_markdown_view_settled_list (void)
       sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))), ==,
       "•  another list");
 
-  /* A numbered list, every item written "1." as often in Markdown, shown counted on from the
-   * first: its items settle too, and the last one shows its number. */
+  /* A numbered list whose items are written with whatever number ("10." first, then "1." and
+   * "10." again), shown counted on from the first as Markdown does: its items settle too, and
+   * the last one shows its number. */
   sam_markdown_view_set_text (SAM_MARKDOWN_VIEW (view), "");
   g_string_truncate (text, 0);
   for (guint i = 0; i < 150; i++)
