@@ -880,6 +880,17 @@ test_markdown_view_select_while_streaming (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Saves a screenshot of @window once it has drawn, and tells where. */
+static void
+save_screenshot (GtkWidget *window, const char *name)
+{
+  g_autofree char *png = NULL;
+
+  gtk_test_widget_wait_for_draw (window);
+  png = sam_test_ui_save_png (window, name);
+  g_test_message ("screenshot: %s", png);
+}
+
 /* @markup laid out whole at @width, as one label would lay it out, read as @tail reads it. */
 static PangoLayout *
 lay_out_whole (GtkWidget *tail, const char *markup, int width)
@@ -945,13 +956,7 @@ test_markdown_tail_pieces (void)
     }
   g_assert_cmpuint (sam_markdown_tail_get_n_pieces (self), >, 3);
   g_assert_true (g_str_has_prefix (sam_markdown_tail_get_text (self), "Sentence 0 has bold words"));
-  {
-    g_autofree char *png = NULL;
-
-    gtk_test_widget_wait_for_draw (window);
-    png = sam_test_ui_save_png (window, "markdown-tail-pieces");
-    g_test_message ("screenshot: %s", png);
-  }
+  save_screenshot (window, "markdown-tail-pieces");
 
   /* Another width: laid out anew, the same as whole. */
   assert_as_whole (tail, markup->str, 170);
@@ -1136,13 +1141,7 @@ test_markdown_view_settled_paragraph (void)
     assert_as_whole (tail, ((SamMarkdownBlock *) g_ptr_array_index (blocks, 0))->markup, 400);
   }
 
-  {
-    g_autofree char *png = NULL;
-
-    gtk_test_widget_wait_for_draw (window);
-    png = sam_test_ui_save_png (window, "markdown-settled-paragraph");
-    g_test_message ("screenshot: %s", png);
-  }
+  save_screenshot (window, "markdown-settled-paragraph");
 
   /* A line that makes the whole paragraph a heading: the block is parsed whole again. */
   g_string_append (text, "\n===");
@@ -1204,13 +1203,7 @@ test_markdown_view_settled_list (void)
   g_assert_nonnull (
       strstr (sam_markdown_tail_get_text (SAM_MARKDOWN_TAIL (gtk_widget_get_last_child (view))),
               "\n159. Step 149 with bold"));
-  {
-    g_autofree char *png = NULL;
-
-    gtk_test_widget_wait_for_draw (window);
-    png = sam_test_ui_save_png (window, "markdown-settled-list");
-    g_test_message ("screenshot: %s", png);
-  }
+  save_screenshot (window, "markdown-settled-list");
 
   /* Another delimiter begins another list: parsed whole again. */
   g_string_append (text, "1) another list");

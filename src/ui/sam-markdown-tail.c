@@ -500,17 +500,14 @@ first_word_end (SamMarkdownTail *self, gsize start)
 static void
 drop_pieces_from (SamMarkdownTail *self, gsize offset)
 {
-  guint       kept = 1;
-  const char *start;
-  gsize       length;
+  guint kept = 1;
 
   while (kept < self->pieces->len && g_array_index (self->pieces, Piece, kept).start <= offset)
     kept++;
 
-  /* The text before @offset has not changed. */
-  start = self->text->str + g_array_index (self->pieces, Piece, kept - 1).start;
-  length = self->text->str + offset - start;
-  if (kept > 1 && memchr (start, ' ', length) == NULL && memchr (start, '\n', length) == NULL)
+  /* The text before @offset has not changed: the first word ends after it when it changed. */
+  if (kept > 1 &&
+      first_word_end (self, g_array_index (self->pieces, Piece, kept - 1).start) > offset)
     kept--;
 
   g_array_set_size (self->pieces, kept);
